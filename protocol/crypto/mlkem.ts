@@ -5,7 +5,7 @@
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js'
 import { abytes } from './bytes.js'
 import type { Rng } from './random.js'
-import { AuthenticationError } from '../errors.js'
+import { AuthenticationError, InvalidPublicKeyError } from '../errors.js'
 
 /** ML-KEM-768 encapsulation key length in bytes (FIPS 203 Table 3). */
 export const MLKEM768_PUBLIC_KEY_BYTES = 1184
@@ -22,20 +22,20 @@ export interface MlKemKeyPair {
 }
 
 export function mlkem768KeyPair (rng: Rng): MlKemKeyPair {
-  const seed = rng(64)
+  const seed = abytes(rng(64), 64, 'ml-kem seed')
   const { publicKey, secretKey } = ml_kem768.keygen(seed)
   seed.fill(0)
   return { publicKey, secretKey }
 }
 
-/** Encapsulates to `publicKey`; throws AuthenticationError if the key fails FIPS 203's modulus check. */
+/** Encapsulates to `publicKey`; throws InvalidPublicKeyError if the key fails FIPS 203's modulus check (§7.2). */
 export function mlkem768Encapsulate (publicKey: Uint8Array, rng: Rng): { cipherText: Uint8Array, sharedSecret: Uint8Array } {
   abytes(publicKey, MLKEM768_PUBLIC_KEY_BYTES, 'ml-kem public key')
-  const m = rng(32)
+  const m = abytes(rng(32), 32, 'ml-kem encapsulation randomness')
   try {
     return ml_kem768.encapsulate(publicKey, m)
   } catch {
-    throw new AuthenticationError('ml-kem: invalid encapsulation key')
+    throw new InvalidPublicKeyError('ml-kem: invalid encapsulation key')
   } finally {
     m.fill(0)
   }
