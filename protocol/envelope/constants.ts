@@ -35,7 +35,7 @@ export const MAX_RATCHET_BODY_BYTES = MAX_PADDED_BYTES + AEAD_TAG_BYTES
 /** Largest contact request carried by an envelope; §5.2's largest is 2,765 (bytes, 8 KiB). §5, §7.1 */
 export const MAX_CONTACT_REQUEST_BYTES = 8 * 1024
 
-/** Largest contact accept carried by an envelope; §5.4's largest (with a first ratchet message) is 17,789 (bytes, 20 KiB). §5, §7.1 */
+/** Largest contact accept carried by an envelope; §5.4's largest (with a first ratchet message) is 17,805 (bytes, 20 KiB). §5, §7.1 */
 export const MAX_CONTACT_ACCEPT_BYTES = 20 * 1024
 
 /** Largest contact reject carried by an envelope; §5.5's is 82 (bytes, 1 KiB). §5, §7.1 */
