@@ -25,6 +25,7 @@ export const RpcErrorCode = Object.freeze({
   BAD_INVITE: -32020,
   EXPIRED_INVITE: -32021,
   USED_INVITE: -32022,
+  CONTACT_EXISTS: -32023,
   MESSAGE_TOO_LARGE: -32030
 } as const)
 
@@ -48,6 +49,7 @@ export const RPC_ERROR_DESCRIPTIONS: Readonly<Record<RpcErrorName, string>> = Ob
   BAD_INVITE: 'The invite is malformed or its signature does not verify.',
   EXPIRED_INVITE: 'The invite has expired.',
   USED_INVITE: 'The invite was already used.',
+  CONTACT_EXISTS: 'The invite is from an existing contact.',
   MESSAGE_TOO_LARGE: 'The message text exceeds the protocol limit (MAX_TEXT_BYTES of UTF-8).'
 })
 
@@ -69,6 +71,7 @@ export const TYPED_ERROR_CODES: Readonly<Record<string, RpcErrorNumber>> = Objec
   ERR_EXPIRED_INVITE: RpcErrorCode.EXPIRED_INVITE,
   ERR_INVITE_USED: RpcErrorCode.USED_INVITE,
   ERR_USED_INVITE: RpcErrorCode.USED_INVITE,
+  ERR_CONTACT_EXISTS: RpcErrorCode.CONTACT_EXISTS,
   ERR_MESSAGE_TOO_LARGE: RpcErrorCode.MESSAGE_TOO_LARGE,
   ERR_CONTENT_TOO_LARGE: RpcErrorCode.MESSAGE_TOO_LARGE
 })
@@ -159,7 +162,11 @@ export function toRpcErrorObject (err: unknown): RpcErrorObject {
     const code = (err as { code?: unknown }).code
     if (typeof code === 'string') {
       const rpc = rpcCodeFor(code)
-      if (rpc !== undefined) return { code: rpc, message: err.message, data: { code } }
+      if (rpc !== undefined) {
+        // an existing contact is named by id so that a client can open it (never content)
+        const contactId = (err as { contactId?: unknown }).contactId
+        return { code: rpc, message: err.message, data: typeof contactId === 'string' ? { code, contactId } : { code } }
+      }
     }
   }
   return { code: RpcErrorCode.INTERNAL_ERROR, message: 'internal error' }

@@ -160,7 +160,7 @@ export const METHODS: readonly MethodSpec[] = Object.freeze([
     summary: 'Accept an invite: creates a pending contact and starts the handshake.',
     params: obj({ invite: { type: 'string', minLength: 1, maxLength: MAX_INVITE_CHARS }, name }, ['invite']),
     result: contact,
-    errors: ['BAD_INVITE', 'EXPIRED_INVITE', 'USED_INVITE', 'LOCKED']
+    errors: ['BAD_INVITE', 'EXPIRED_INVITE', 'USED_INVITE', 'CONTACT_EXISTS', 'LOCKED']
   },
   {
     name: 'contacts.list',

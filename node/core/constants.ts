@@ -1,0 +1,54 @@
+/**
+ * Timings and limits of the delivery core (PROTOCOL.md §10). Every duration is in milliseconds. Tests override the
+ * timings (MessengerInit.timings); the limits are fixed.
+ */
+
+export interface Timings {
+  /** A direct attempt that has not reached the peer within this is a failure: deposit into the mailbox (ms). §10 */
+  UNREACHABLE_AFTER_MS: number
+  /** Time allowed for the peer's ack once the envelope is on the wire, added to the direct deadline (ms). §10 */
+  ACK_TIMEOUT_MS: number
+  /** First retry delay of an outbox entry (ms); doubles per attempt. §10 */
+  RETRY_BACKOFF_MIN_MS: number
+  /** Longest retry delay of an outbox entry (ms, 5 minutes). §10 */
+  RETRY_BACKOFF_MAX_MS: number
+  /** Deadline of one mailbox deposit or queue operation (ms). §8 */
+  MAILBOX_TIMEOUT_MS: number
+  /** Default invite lifetime (ms, 7 days). §4 */
+  INVITE_TTL_MS: number
+  /** Direct attempts of a ContactReject before it is dropped (count; rejects are best effort). §5.5 */
+  REJECT_ATTEMPTS: number
+}
+
+export const DEFAULT_TIMINGS: Timings = Object.freeze({
+  UNREACHABLE_AFTER_MS: 5000,
+  ACK_TIMEOUT_MS: 3000,
+  RETRY_BACKOFF_MIN_MS: 1000,
+  RETRY_BACKOFF_MAX_MS: 300_000,
+  MAILBOX_TIMEOUT_MS: 10_000,
+  INVITE_TTL_MS: 7 * 24 * 3600 * 1000,
+  REJECT_ATTEMPTS: 3
+})
+
+/**
+ * Distance between consecutive positions (`seq`) of a conversation. Positions are allocated with gaps so that a late
+ * incoming message (sender seq lower than one already shown) can be placed before its successor without renumbering.
+ */
+export const SEQ_STEP = 1024
+
+/** Receipt ids per Receipt content (count, = protocol MAX_RECEIPT_IDS). §7.2 */
+export const RECEIPT_BATCH = 256
+
+/** Store key prefixes owned by node/core (in addition to node/store/keys.ts). Values are encrypted; keys hold ids only. */
+export const CORE_PREFIX = Object.freeze({
+  /** iv/<blind(invite tag)> → InviteEntry */
+  invite: 'iv/',
+  /** rq/<blind(request tag)> → RequestEntry (the invitee's pending request and its prekey secrets) */
+  request: 'rq/',
+  /** q/<blind(queue id)> → QueueEntry (which contact or invite a queue of mine belongs to) */
+  queue: 'q/',
+  /** ik/<blind(idempotency key)> → { contactId, seq } */
+  idempotency: 'ik/',
+  /** ms/<contactId>/<u64 sender seq> → position of an incoming message */
+  senderSeq: 'ms/'
+})

@@ -1,0 +1,26 @@
+/** What the core's modules share: the injected dependencies and a few services of the Messenger. Types only. */
+import type { Rng } from '../../protocol/crypto/index.js'
+import type { IdentityKeyPair } from '../../protocol/identity/index.js'
+import type { Store } from '../store/index.js'
+import type { Clock } from './clock.js'
+import type { Timings } from './constants.js'
+import type { Net } from './net.js'
+import type { KeyedLock } from './sessions.js'
+import type { Outbox } from './outbox.js'
+
+export interface CoreContext {
+  store: Store
+  net: Net
+  rng: Rng
+  clock: Clock
+  timings: Timings
+  identity: IdentityKeyPair
+  /** per-contact lock: every write touching a contact, its session or its messages runs under lock.run(contactId) */
+  lock: KeyedLock
+  outbox: Outbox
+  myName: () => string
+  log: (obj: Record<string, unknown>) => void
+  isOnline: (peerId: string) => boolean
+  /** an AbortSignal that fires after `ms` or when the messenger stops */
+  deadline: (ms: number) => { signal: AbortSignal, done: () => void }
+}

@@ -1,0 +1,92 @@
+/**
+ * The outbox (o/<entryId>): everything this node must still get to a peer — texts, receipts, its ContactInfo and the
+ * handshake's request/accept. An entry is written BEFORE anything goes on the wire (in the same batch as what it
+ * delivers) and deleted only once the peer acknowledged it (direct ack or, for texts, a delivery receipt) or a mailbox
+ * took it (everything but texts). Ratchet envelopes are built ONCE and stored in the entry, so every retry resends
+ * the same bytes and the receiver's de-duplication makes retries harmless (PROTOCOL.md §10).
+ *
+ * This module owns the entry schema and the retry scheduler; delivery.ts owns one attempt.
+ */
+import { outboxKey, prefixRange, PREFIX, type Store } from '../store/index.js'
+import type { Clock } from './clock.js'
+import type { Timings } from './constants.js'
+import type { StoredCapability } from './contacts.js'
+
+export type OutboxKind = 'text' | 'receipt' | 'info' | 'request' | 'accept'
+
+export interface StoredReceipt { kind: 'delivered' | 'read', ids: string[], seqs: number[] }
+
+export interface OutboxEntry {
+  id: string
+  contactId: string
+  kind: OutboxKind
+  /** text: position of the message in the conversation */
+  seq?: number
+  receipt?: StoredReceipt
+  /** the envelope (base64url) once built; null until the session exists */
+  envelope: string | null
+  /** a mailbox holds a copy already */
+  deposited: boolean
+  attempts: number
+  createdAt: number
+  /** request: the invite's queue and relay (the contact has no queue of theirs yet) */
+  cap?: StoredCapability | null
+  hint?: string[]
+}
+
+export async function loadEntry (store: Store, id: string): Promise<OutboxEntry | undefined> {
+  return await store.getJson<OutboxEntry>(outboxKey(id))
+}
+
+export async function listEntries (store: Store): Promise<OutboxEntry[]> {
+  return (await store.listJson<OutboxEntry>(prefixRange(PREFIX.outbox))).map(e => e.value)
+}
+
+/** Delay before retry number `attempts` (≥ 1): exponential, capped. */
+export function backoff (t: Timings, attempts: number): number {
+  return Math.min(t.RETRY_BACKOFF_MAX_MS, t.RETRY_BACKOFF_MIN_MS * 2 ** Math.max(0, Math.min(30, attempts - 1)))
+}
+
+/** Runs `attempt(id)` for scheduled entries: one run per entry at a time, a request during a run re-runs after it. */
+export class Outbox {
+  private readonly timers = new Map<string, unknown>()
+  private readonly running = new Map<string, Promise<void>>()
+  private readonly again = new Set<string>()
+  private stopped = true
+
+  constructor (private readonly clock: Clock, private readonly attempt: (id: string) => Promise<void>,
+    private readonly log: (o: Record<string, unknown>) => void) {}
+
+  start (): void { this.stopped = false }
+
+  schedule (id: string, delayMs = 0): void {
+    if (this.stopped) return
+    const old = this.timers.get(id)
+    if (old !== undefined) this.clock.clearTimeout(old)
+    this.timers.set(id, this.clock.setTimeout(() => {
+      this.timers.delete(id)
+      this.run(id)
+    }, Math.max(0, delayMs)))
+  }
+
+  private run (id: string): void {
+    if (this.stopped) return
+    if (this.running.has(id)) { this.again.add(id); return }
+    const p = this.attempt(id).catch((err: unknown) => {
+      this.log({ msg: 'outbox attempt failed', entry: id, code: (err as { code?: string })?.code ?? 'ERR_INTERNAL' })
+    }).finally(() => {
+      this.running.delete(id)
+      if (this.again.delete(id)) this.run(id)
+    })
+    this.running.set(id, p)
+  }
+
+  /** Cancels timers and waits for running attempts. */
+  async stop (): Promise<void> {
+    this.stopped = true
+    for (const h of this.timers.values()) this.clock.clearTimeout(h)
+    this.timers.clear()
+    this.again.clear()
+    await Promise.all([...this.running.values()])
+  }
+}

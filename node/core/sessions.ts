@@ -1,0 +1,37 @@
+/**
+ * Ratchet sessions in the store (s/<contactId>, the serialized RatchetState of protocol/ratchet) and the per-contact
+ * lock that serialises every read-modify-write of a contact, its session and its conversation. Owns nothing else.
+ */
+import { deserializeState, serializeState, type RatchetState } from '../../protocol/ratchet/index.js'
+import { fromBase64url, toBase64url } from '../../protocol/crypto/index.js'
+import { sessionKey, type Store, type StoreBatch } from '../store/index.js'
+
+interface StoredSession { v: 1, state: string }
+
+export async function loadSession (store: Store, contactId: string): Promise<RatchetState | undefined> {
+  const s = await store.getJson<StoredSession>(sessionKey(contactId))
+  return s === undefined ? undefined : deserializeState(fromBase64url(s.state))
+}
+
+export function putSession (b: StoreBatch, contactId: string, state: RatchetState): StoreBatch {
+  return b.putJson(sessionKey(contactId), { v: 1, state: toBase64url(serializeState(state)) } satisfies StoredSession)
+}
+
+/** Runs tasks one at a time per key (FIFO), tasks of different keys concurrently. */
+export class KeyedLock {
+  private readonly tails = new Map<string, Promise<unknown>>()
+
+  async run<T> (key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve()
+    const run = prev.then(fn, fn)
+    const tail = run.catch(() => {})
+    this.tails.set(key, tail)
+    void tail.then(() => { if (this.tails.get(key) === tail) this.tails.delete(key) })
+    return await run
+  }
+
+  /** Resolves once every task queued so far has settled. */
+  async idle (): Promise<void> {
+    while (this.tails.size > 0) await Promise.all([...this.tails.values()])
+  }
+}
