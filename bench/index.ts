@@ -1,20 +1,23 @@
 /**
- * `npm run bench [-- --json] [-- --only NAME]`: runs every bench/*.bench.ts in order and prints its figures.
+ * `npm run bench [-- --json] [-- --only NAME[,NAME...]]`: runs every bench/*.bench.ts in order (or those whose file
+ * name contains one of the NAMEs) and prints its figures. A bench file that throws is reported and the others still
+ * run; the exit code is then 1.
  */
 import '../node/polyfill.js'
 import { readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { performance } from 'node:perf_hooks'
 import type { Figure, Reporter } from './reporter.js'
 
 const args = process.argv.slice(2)
 const json = args.includes('--json')
 const onlyIdx = args.indexOf('--only')
-const only = onlyIdx >= 0 ? args[onlyIdx + 1] : undefined
+const only = onlyIdx >= 0 ? (args[onlyIdx + 1] ?? '').split(',').filter(s => s !== '') : undefined
 
 const here = dirname(fileURLToPath(import.meta.url))
 const files = readdirSync(here).filter(f => f.endsWith('.bench.ts')).sort()
-  .filter(f => only === undefined || f.includes(only))
+  .filter(f => only === undefined || only.some(o => f.includes(o)))
 
 const figures: Figure[] = []
 const fmt = (n: number): string => Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(3)
@@ -38,9 +41,22 @@ const reporter: Reporter = {
   log (msg) { if (!json) process.stderr.write(`# ${msg}\n`) }
 }
 
+if (only !== undefined && files.length === 0) {
+  process.stderr.write(`bench: no bench/*.bench.ts matches --only ${only.join(',')}\n`)
+  process.exitCode = 1
+}
+const failed: string[] = []
 for (const f of files) {
   reporter.log(`--- ${f}`)
-  const mod = await import(pathToFileURL(join(here, f)).href) as { default: (r: Reporter) => Promise<void> }
-  await mod.default(reporter)
+  const t0 = performance.now()
+  try {
+    const mod = await import(pathToFileURL(join(here, f)).href) as { default: (r: Reporter) => Promise<void> }
+    await mod.default(reporter)
+  } catch (e) {
+    failed.push(f)
+    process.stderr.write(`bench: ${f} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`)
+  }
+  reporter.log(`${f}: ${((performance.now() - t0) / 1000).toFixed(1)} s`)
 }
-if (!json) process.stdout.write(`\n${figures.length} figures\n`)
+if (!json) process.stdout.write(`\n${figures.length} figures${failed.length > 0 ? `, FAILED: ${failed.join(', ')}` : ''}\n`)
+if (failed.length > 0) process.exitCode = 1

@@ -1,7 +1,14 @@
 /**
  * Raw 32-byte OKP keys (X25519, Ed25519) to node:crypto KeyObjects via JWK, the fast import path measured here
  * (~5x DER). Node derives the public key from `d` and ignores the JWK `x`, so private keys are imported with a
- * zero `x` and never exported as JWK (Node 20.20 deadlock: shared/STACK-NOTES.md).
+ * zero `x`.
+ *
+ * Public keys come out through a JWK export of the PUBLIC KeyObject (~0 us, against ~80 us for an SPKI DER export,
+ * which goes through OpenSSL 3's encoder). shared/STACK-NOTES.md records a Node 20.20 deadlock with JWK export
+ * after `generateKeyPairSync` (a mutex held across the GC of a key-generation job). Tern never creates key jobs:
+ * keys come from the caller's Rng and are imported. Measured here: the recorded pattern (generateKeyPairSync + JWK
+ * export) hung between 1.0 and 1.1 million iterations; this module's pattern (JWK import, createPublicKey, JWK
+ * export, X25519, forced GCs) ran 4 million iterations without a stall. Never call generateKeyPair* with it.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 
@@ -18,8 +25,8 @@ export function importPublic (crv: OkpCurve, pub: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv, x: b64u(pub) }, format: 'jwk' })
 }
 
-/** The raw 32-byte public key of a private KeyObject (exported as SPKI DER: the raw key is its last 32 bytes). */
+/** The raw 32-byte public key of a private KeyObject (see the module comment for why JWK). */
 export function rawPublicOf (priv: KeyObject): Uint8Array {
-  const der = createPublicKey(priv).export({ type: 'spki', format: 'der' })
-  return new Uint8Array(der.subarray(der.length - 32))
+  const jwk = createPublicKey(priv).export({ format: 'jwk' })
+  return new Uint8Array(Buffer.from(jwk.x as string, 'base64url'))
 }

@@ -1,8 +1,8 @@
 /**
  * The ratchet's X25519 on node:crypto KeyObjects (the hot path: shared/STACK-NOTES.md).
- * - Key generation keeps the private KeyObject, and gets the raw public key as X25519(secret, 9) (RFC 7748 §6.1:
- *   the public key is the scalar times the base point u = 9): about half the cost of an SPKI DER export, and without
- *   the JWK export that can deadlock Node 20.20.
+ * - Key generation keeps the private KeyObject and reads the raw public key OpenSSL derived on import
+ *   (protocol/crypto/okp.ts `rawPublicOf`: a JWK export of the public KeyObject, no second scalar multiplication;
+ *   okp.ts records why this is not the Node 20.20 JWK deadlock).
  * - Importing a private key costs a scalar multiplication (OpenSSL derives its public key). States are stored
  *   serialised between operations, so a small cache keeps the KeyObject of each ratchet key pair this process
  *   generated, keyed by its public key and checked against the secret, until the ratchet replaces that key pair
@@ -12,7 +12,7 @@
  */
 import { diffieHellman, timingSafeEqual, type KeyObject } from 'node:crypto'
 import { InvalidArgumentError, InvalidPublicKeyError } from '../errors.js'
-import { importPrivate, importPublic } from '../crypto/okp.js'
+import { importPrivate, importPublic, rawPublicOf } from '../crypto/okp.js'
 import type { Rng, X25519KeyPair } from '../crypto/index.js'
 
 /** Private KeyObjects cached (one per live session's current ratchet key pair). Implementation only. */
@@ -26,16 +26,6 @@ const publicKeys = new Map<string, KeyObject>()
 
 const hexOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
-let base: KeyObject | undefined
-/** The X25519 base point u = 9 as a public KeyObject (imported once). */
-function basePoint (): KeyObject {
-  if (base === undefined) {
-    const u = new Uint8Array(32); u[0] = 9
-    base = importPublic('X25519', u)
-  }
-  return base
-}
-
 export interface LiveKeyPair extends X25519KeyPair {
   key: KeyObject
 }
@@ -44,8 +34,7 @@ export function generateRatchetKeyPair (rng: Rng): LiveKeyPair {
   const secretKey = rng(32)
   if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32) throw new InvalidArgumentError('rng: expected 32 bytes')
   const key = importPrivate('X25519', secretKey)
-  const pub = diffieHellman({ privateKey: key, publicKey: basePoint() })
-  const publicKey = new Uint8Array(pub.buffer, pub.byteOffset, pub.byteLength)
+  const publicKey = rawPublicOf(key)
   const id = hexOf(publicKey)
   if (privateKeys.size >= PRIVATE_KEY_CACHE_ENTRIES) evictPrivate(privateKeys.keys().next().value as string)
   privateKeys.set(id, { secret: secretKey.slice(), key })
