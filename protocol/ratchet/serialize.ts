@@ -57,6 +57,22 @@ export function serializeState (state: RatchetState): Uint8Array {
   return out
 }
 
+/** Bounds-checked reader over a stored state; a class at module scope so the hot path creates no closures. */
+class StateReader {
+  private readonly v: DataView
+  constructor (private readonly b: Uint8Array, private o: number) {
+    this.v = new DataView(b.buffer, b.byteOffset, b.byteLength)
+  }
+
+  private need (n: number): void { if (this.o + n > this.b.length) throw new StateTruncatedError() }
+  bytes (n: number): Uint8Array { this.need(n); this.o += n; return this.b.slice(this.o - n, this.o) }
+  key (): Uint8Array { return this.bytes(32) }
+  u8 (): number { this.need(1); return this.b[this.o++] }
+  u16 (): number { this.need(2); this.o += 2; return this.v.getUint16(this.o - 2) }
+  u32 (): number { this.need(4); this.o += 4; return this.v.getUint32(this.o - 4) }
+  done (): boolean { return this.o === this.b.length }
+}
+
 export function deserializeState (bytes: Uint8Array): RatchetState {
   abytes(bytes, undefined, 'state bytes')
   if (bytes.length < 1) throw new StateTruncatedError('empty state')
@@ -71,54 +87,43 @@ export function deserializeState (bytes: Uint8Array): RatchetState {
   }
   // Every field is copied into its own buffer: the state never aliases the caller's bytes, and no field keeps a
   // larger buffer (holding keys the state later drops) alive in memory.
-  const b = bytes
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength)
-  let o = 2
-  const need = (n: number): void => { if (o + n > b.length) throw new StateTruncatedError() }
-  const key = (): Uint8Array => { need(32); o += 32; return b.slice(o - 32, o) }
-  const u32 = (): number => { need(4); o += 4; return v.getUint32(o - 4) }
-  const u16 = (): number => { need(2); o += 2; return v.getUint16(o - 2) }
-  const opt = (f: number): Uint8Array | null => has(f) ? key() : null
+  const r = new StateReader(bytes, 2)
 
-  const secretKey = key()
-  const publicKey = key()
-  const dhRemote = opt(F_DH_REMOTE)
-  const rootKey = key()
-  const sendChainKey = opt(F_SEND_CHAIN)
-  const recvChainKey = opt(F_RECV_CHAIN)
-  const sendHeaderKey = opt(F_SEND_HEADER)
-  const nextSendHeaderKey = key()
-  const nextRecvHeaderKey = key()
-  const sendCount = u32()
-  const recvCount = u32()
-  const prevSendCount = u32()
-  const adLen = u16()
-  need(adLen)
-  const associatedData = b.slice(o, o + adLen)
-  o += adLen
-  need(1)
-  const chainCount = b[o++]
+  const secretKey = r.key()
+  const publicKey = r.key()
+  const dhRemote = ((flags & F_DH_REMOTE) !== 0 ? r.key() : null)
+  const rootKey = r.key()
+  const sendChainKey = ((flags & F_SEND_CHAIN) !== 0 ? r.key() : null)
+  const recvChainKey = ((flags & F_RECV_CHAIN) !== 0 ? r.key() : null)
+  const sendHeaderKey = ((flags & F_SEND_HEADER) !== 0 ? r.key() : null)
+  const nextSendHeaderKey = r.key()
+  const nextRecvHeaderKey = r.key()
+  const sendCount = r.u32()
+  const recvCount = r.u32()
+  const prevSendCount = r.u32()
+  const associatedData = r.bytes(r.u16())
+  const chainCount = r.u8()
   if (chainCount > MAX_RECEIVING_CHAINS) throw new StateMalformedError('too many receiving chains')
   if ((chainCount > 0) !== has(F_RECV_CHAIN)) throw new StateMalformedError('receiving chains without a chain key')
   const recvChains: ReceivingChain[] = []
   let total = 0
   for (let i = 0; i < chainCount; i++) {
-    const headerKey = key()
-    const count = u16()
+    const headerKey = r.key()
+    const count = r.u16()
     total += count
     if (total > MAX_SKIPPED_KEYS) throw new StateMalformedError('too many skipped keys')
     const skipped = new Map<number, Uint8Array>()
     let last = -1
     for (let j = 0; j < count; j++) {
-      const n = u32()
+      const n = r.u32()
       if (n <= last || n >= MAX_COUNTER) throw new StateMalformedError('skipped keys out of order')
       if (i === chainCount - 1 && n >= recvCount) throw new StateMalformedError('skipped key ahead of its chain')
       last = n
-      skipped.set(n, key())
+      skipped.set(n, r.key())
     }
     recvChains.push({ headerKey, skipped })
   }
-  if (o !== b.length) throw new StateMalformedError('trailing bytes')
+  if (!r.done()) throw new StateMalformedError('trailing bytes')
   return {
     dhSelf: { secretKey, publicKey },
     dhRemote,
