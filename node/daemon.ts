@@ -1,0 +1,292 @@
+/**
+ * The Tern node daemon: one process per home. It locks the home, serves JSON-RPC on `<home>/rpc.sock` (docs/API.md)
+ * and starts LOCKED: until a passphrase arrives (at start, or by `node.init` / `node.unlock`) it answers only
+ * node.init, node.unlock, node.status, auth and rpc.discover. Unlocking opens the encrypted store, builds the libp2p
+ * host (node/host), the Net over it (node/net-libp2p.ts) and the delivery core (node/core Messenger), and registers
+ * every RPC handler. Owns: lifecycle order, the secrets' names in the keystore, the RPC ↔ Messenger mapping.
+ * Must not know: how messages are encrypted or delivered. Logs (JSON lines on `log`) carry ids, never content.
+ */
+import { privateKeyFromRaw } from '@libp2p/crypto/keys'
+import { generateIdentity, deserializeIdentity, serializeIdentity, peerIdStringFromIdentity } from '../protocol/identity/index.js'
+import { ed25519KeyPair, ed25519PublicKey, fromBase64url, systemRng, toBase64url } from '../protocol/crypto/index.js'
+import { AlreadyInitializedError, LockedError } from './errors.js'
+import {
+  acquireHomeLock, ensureHome, homePaths, initKeystore, readConfig, unlockKeystore, validateConfig, wipeKeys, writeConfig,
+  CONFIG_VERSION, type HomeLock, type KdfParams, type TernConfig, type UnlockedKeys
+} from './home/index.js'
+import { openStore, metaKey, type Store } from './store/index.js'
+import { Dispatcher, createRpcServer, type EventSource, type RpcServer, type StoredEvent } from './rpc/index.js'
+import { createNodeHost, reservedRelays, type NodeHost } from './host/index.js'
+import { Libp2pNet } from './net-libp2p.js'
+import { Messenger } from './core/index.js'
+import { VERSION } from '../cli/version.js'
+import { stat } from 'node:fs/promises'
+
+/** Keystore secret names (PROTOCOL.md §2.5: the identity record; §8.3: the mailbox owner key, separate from it). */
+export const SECRET_IDENTITY = 'identity'
+export const SECRET_MAILBOX_OWNER = 'mailbox-owner'
+/** Store key of this node's mailbox queue ids (opaque, base64url, in an encrypted value). */
+const QUEUES_KEY = 'net-queues'
+
+export interface DaemonInit {
+  home: string
+  /** direct listen addresses (default /ip4/0.0.0.0/tcp/0, or config.listen) */
+  listen?: string[]
+  /** relay addresses added to the configured ones */
+  bootstrap?: string[]
+  relayOnly?: boolean
+  /** unlock (or wait for node.init) right away */
+  passphrase?: string
+  /** scrypt cost for node.init (tests use cheap ones) */
+  kdf?: Partial<KdfParams>
+  /** keep loopback/private addresses in the DHT and allow many inbound connections per IP (default: auto, when a
+   * relay or listen address is loopback or private) */
+  allowPrivateAddresses?: boolean
+  /** JSON-line diagnostics (ids only) */
+  log?: (msg: string, fields?: Record<string, unknown>) => void
+}
+
+export interface Daemon {
+  readonly socketPath: string
+  /** resolves once the daemon stopped */
+  readonly stopped: Promise<void>
+  isLocked: () => boolean
+  /** Stops everything in reverse order; idempotent. */
+  stop: () => Promise<void>
+}
+
+const PRIVATE_RE = /^\/(ip4\/(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)|ip6\/(::1|f[cd]))/
+const isPrivateAddr = (a: string): boolean => PRIVATE_RE.test(a)
+
+/** The store's event log as the RPC layer's EventSource (docs/API.md §Events). */
+export function eventSourceOf (store: Store): EventSource {
+  return {
+    readAfter: async (cursor, limit) => (await store.events.readAfter(cursor, limit)).map(e => ({ cursor: e.cursor, type: e.type, data: e.data })),
+    subscribe: (listener: (e: StoredEvent) => void) => store.events.subscribe(e => { listener({ cursor: e.cursor, type: e.type, data: e.data }) }),
+    head: () => store.events.tail()
+  }
+}
+
+interface Unlocked {
+  store: Store
+  host: NodeHost
+  net: Libp2pNet
+  messenger: Messenger
+  config: TernConfig
+  peerId: string
+  fingerprint: string
+}
+
+export async function runDaemon (init: DaemonInit): Promise<Daemon> {
+  const home = init.home
+  const log = init.log ?? (() => {})
+  await ensureHome(home)
+  const lock: HomeLock = await acquireHomeLock(home)
+  const startedAt = Date.now()
+  let node: Unlocked | undefined
+  let opening: Promise<void> | undefined
+  let stopping: Promise<void> | undefined
+  let resolveStopped!: () => void
+  const stopped = new Promise<void>(resolve => { resolveStopped = resolve })
+
+  // The event source exists before the store: it forwards once unlocked (events.* answer LOCKED before that).
+  const events: EventSource = {
+    readAfter: async (c, n) => { if (node === undefined) throw new LockedError(); return await eventSourceOf(node.store).readAfter(c, n) },
+    subscribe: (l) => { if (node === undefined) throw new LockedError(); return eventSourceOf(node.store).subscribe(l) },
+    head: () => { if (node === undefined) throw new LockedError(); return node.store.events.tail() }
+  }
+  const dispatcher = new Dispatcher({
+    isLocked: () => node === undefined,
+    onInternalError: (err, method) => { log('rpc internal error', { method, error: (err as Error)?.name, code: (err as { code?: string })?.code }) }
+  })
+
+  const initialised = async (): Promise<boolean> => {
+    const p = homePaths(home)
+    return await stat(p.keys).then(() => true, () => false) || await stat(p.config).then(() => true, () => false)
+  }
+
+  const status = async (): Promise<Record<string, unknown>> => {
+    if (node === undefined) return { locked: true, initialised: await initialised() }
+    const conns = node.host.getConnections()
+    return {
+      locked: false,
+      initialised: true,
+      peerId: node.peerId,
+      name: node.config.name,
+      online: conns.length > 0,
+      peers: new Set(conns.map(c => c.remotePeer.toString())).size,
+      addresses: node.net.addresses().slice(0, 256),
+      version: VERSION,
+      uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000)
+    }
+  }
+
+  const open = async (keys: UnlockedKeys, config: TernConfig): Promise<void> => {
+    let store: Store | undefined
+    let host: NodeHost | undefined
+    let net: Libp2pNet | undefined
+    try {
+      store = await openStore(homePaths(home).db, keys.dbKey)
+      keys.dbKey.fill(0)
+      const idBytes = keys.secrets[SECRET_IDENTITY]
+      const ownerSeed = keys.secrets[SECRET_MAILBOX_OWNER]
+      if (idBytes === undefined || ownerSeed === undefined) throw new LockedError('keystore lacks the node secrets')
+      const identity = deserializeIdentity(idBytes)
+      const raw = new Uint8Array(64)
+      raw.set(identity.signing.secretKey); raw.set(identity.signing.publicKey, 32)
+      const privateKey = privateKeyFromRaw(raw)
+      raw.fill(0)
+      const relays = [...new Set([...config.relays, ...(init.bootstrap ?? [])])]
+      const listen = init.listen ?? config.listen
+      const allowPrivate = init.allowPrivateAddresses ?? [...relays, ...(listen ?? [])].some(isPrivateAddr)
+      host = await createNodeHost({ privateKey, listen, relays, relayOnly: init.relayOnly, allowPrivateAddresses: allowPrivate })
+      const s = store
+      net = new Libp2pNet({
+        host,
+        relays,
+        relayOnly: init.relayOnly,
+        ownerKey: { secretKey: new Uint8Array(ownerSeed), publicKey: ed25519PublicKey(ownerSeed) },
+        queueStore: {
+          load: async () => ((await s.getJson<string[]>(metaKey(QUEUES_KEY))) ?? []).map(q => fromBase64url(q)),
+          save: async (ids) => { await s.batch().putJson(metaKey(QUEUES_KEY), ids.map(q => toBase64url(q))).write() }
+        },
+        log
+      })
+      const messenger = await Messenger.open({ store, identity, net, rng: systemRng, name: config.name, log: (o) => { log('core', o) } })
+      await messenger.start()
+      await net.start()
+      const peerId = peerIdStringFromIdentity(identity.signing.publicKey)
+      node = {
+        store, host, net, messenger, config, peerId, fingerprint: messenger.fingerprint
+      }
+      registerHandlers()
+      log('unlocked', { peerId, addresses: net.addresses() })
+      watchReservations(host, relays)
+    } catch (err) {
+      await net?.stop().catch(() => {})
+      await Promise.resolve(host?.stop()).catch(() => {})
+      await store?.close().catch(() => {})
+      throw err
+    } finally {
+      wipeKeys(keys)
+    }
+  }
+
+  const watchReservations = (host: NodeHost, relays: string[]): void => {
+    const seen = new Set<string>()
+    const check = (): void => {
+      for (const r of reservedRelays(host)) {
+        if (!seen.has(r)) { seen.add(r); log('reserved', { relay: r }) }
+      }
+    }
+    host.addEventListener('self:peer:update', check)
+    check()
+    void relays
+  }
+
+  const unlock = async (passphrase: string): Promise<void> => {
+    if (node !== undefined) return
+    const config = await readConfig(home)
+    const keys = await unlockKeystore(home, passphrase)
+    await open(keys, config)
+  }
+
+  const initNode = async (name: string, passphrase: string): Promise<void> => {
+    if (node !== undefined || await initialised()) throw new AlreadyInitializedError(homePaths(home).keys)
+    const config = validateConfig({ version: CONFIG_VERSION, name, relays: init.bootstrap ?? [] })
+    const identity = generateIdentity(systemRng)
+    const owner = ed25519KeyPair(systemRng)
+    const keys = await initKeystore(home, passphrase, { [SECRET_IDENTITY]: serializeIdentity(identity), [SECRET_MAILBOX_OWNER]: owner.secretKey }, { kdf: init.kdf })
+    identity.signing.secretKey.fill(0); identity.agreement.secretKey.fill(0); owner.secretKey.fill(0)
+    const written = await writeConfig(home, { name: config.name, relays: config.relays }, { exclusive: true }).catch(async (e) => { wipeKeys(keys); throw e })
+    await open(keys, written)
+  }
+
+  /** init/unlock one at a time. */
+  const serial = async (fn: () => Promise<void>): Promise<void> => {
+    while (opening !== undefined) await opening.catch(() => {})
+    const p = fn()
+    opening = p
+    try { await p } finally { if (opening === p) opening = undefined }
+  }
+
+  dispatcher.register('node.status', status)
+  dispatcher.register('node.unlock', async (p: { passphrase: string }) => { await serial(async () => { await unlock(p.passphrase) }); return await status() })
+  dispatcher.register('node.init', async (p: { name: string, passphrase: string }) => {
+    await serial(async () => { await initNode(p.name, p.passphrase) })
+    return await status()
+  })
+
+  const m = (): Messenger => { if (node === undefined) throw new LockedError(); return node.messenger }
+  let registered = false
+  const registerHandlers = (): void => {
+    if (registered) return
+    registered = true
+    dispatcher.registerAll({
+      'invite.create': async (p: { expiresInSeconds?: number }) => await m().createInvite(p),
+      'contacts.add': async (p: { invite: string, name?: string }) => await m().addContact(p),
+      'contacts.list': async () => ({ contacts: await m().listContacts() }),
+      'contacts.get': async (p: { id: string }) => await m().getContact(p.id),
+      'contacts.rename': async (p: { id: string, name: string }) => await m().renameContact(p.id, p.name),
+      'contacts.block': async (p: { id: string }) => await m().blockContact(p.id),
+      'contacts.unblock': async (p: { id: string }) => await m().unblockContact(p.id),
+      'contacts.remove': async (p: { id: string }) => { await m().removeContact(p.id); return { removed: true } },
+      'contacts.safetyNumber': async (p: { id: string }) => ({ safetyNumber: await m().safetyNumber(p.id) }),
+      'contacts.verify': async (p: { id: string }) => await m().verifyContact(p.id),
+      'messages.send': async (p: { to: string, text: string, idempotencyKey?: string }) => await m().send(p),
+      'messages.list': async (p: { with: string, before?: number, limit?: number }) => ({ messages: await m().listMessages(p) }),
+      'messages.markRead': async (p: { with: string, upTo: number }) => await m().markRead(p)
+    })
+  }
+
+  const server: RpcServer = createRpcServer({
+    dispatcher,
+    events,
+    home,
+    log: (event, fields) => { if (event.includes('error')) log(event, { conn: fields.conn }) }
+  })
+  try {
+    await server.start()
+  } catch (err) {
+    await lock.release()
+    throw err
+  }
+  log('listening', { socket: server.socketPath })
+
+  const stop = async (): Promise<void> => {
+    if (stopping !== undefined) return await stopping
+    stopping = (async () => {
+      await opening?.catch(() => {})
+      await server.stop().catch(() => {})
+      const n = node
+      node = undefined
+      if (n !== undefined) {
+        await n.messenger.stop().catch(() => {})
+        await n.net.stop().catch(() => {})
+        await Promise.resolve(n.host.stop()).catch(() => {})
+        await n.store.close().catch(() => {})
+      }
+      await lock.release()
+      log('stopped')
+      resolveStopped()
+    })()
+    return await stopping
+  }
+
+  if (init.passphrase !== undefined) {
+    if (await initialised()) {
+      try {
+        await serial(async () => { await unlock(init.passphrase as string) })
+      } catch (err) {
+        log('unlock failed', { code: (err as { code?: string }).code })
+        if ((err as { code?: string }).code !== 'ERR_WRONG_PASSPHRASE') { await stop(); throw err }
+      }
+    } else {
+      log('not initialised: waiting for node.init')
+    }
+  } else {
+    log('locked')
+  }
+
+  return { socketPath: server.socketPath ?? `${home}/rpc.sock`, stopped, isLocked: () => node === undefined, stop }
+}

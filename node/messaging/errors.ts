@@ -1,0 +1,31 @@
+/** Typed errors of /tern/msg/1.0.0 (PROTOCOL.md §12). Tests assert on `code`. */
+import { TernError } from '../../protocol/errors.js'
+
+/** Nothing could be dialled (addresses, DHT, relay circuit) before the deadline. */
+export class UnreachableError extends TernError {
+  constructor (message = 'peer unreachable') { super('ERR_UNREACHABLE', message) }
+}
+
+/** A frame was written but no ack came back in time (or the stream ended without one). */
+export class AckTimeoutError extends TernError {
+  constructor (message = 'no ack from peer') { super('ERR_ACK_TIMEOUT', message) }
+}
+
+/** The peer answered with a non-OK ack status. */
+export class PeerRefusedError extends TernError {
+  readonly status: number
+  constructor (status: number, message = `peer refused the envelope (status ${status})`) {
+    super('ERR_PEER_REFUSED', message)
+    this.status = status
+  }
+}
+
+/** A frame that does not follow §12.2 (bad ack, oversized frame, unknown version). */
+export class MsgProtocolError extends TernError {
+  constructor (message: string) { super('ERR_MSG_PROTOCOL', message) }
+}
+
+/** The envelope to send is larger than MAX_FRAME_BYTES. */
+export class FrameTooLargeError extends TernError {
+  constructor (size: number) { super('ERR_FRAME_TOO_LARGE', `frame of ${size} bytes is over the limit`) }
+}
