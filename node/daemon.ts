@@ -21,6 +21,8 @@ import { Libp2pNet } from './net-libp2p.js'
 import { Messenger } from './core/index.js'
 import { VERSION } from '../cli/version.js'
 import { stat } from 'node:fs/promises'
+import { multiaddr } from '@multiformats/multiaddr'
+import { isLoopback, isPrivate } from '@libp2p/utils'
 
 /** Keystore secret names (PROTOCOL.md §2.5: the identity record; §8.3: the mailbox owner key, separate from it). */
 export const SECRET_IDENTITY = 'identity'
@@ -73,8 +75,34 @@ interface Unlocked {
   net: Libp2pNet
   messenger: Messenger
   config: TernConfig
+  /** the relays in use: configured plus --bootstrap, multiaddr strings with /p2p/ */
+  relays: string[]
   peerId: string
   fingerprint: string
+}
+
+/** node.status `relays`: one entry per relay PeerId with its configured addresses and whether a reservation is held. */
+function relayStatus (relays: string[], reserved: Set<string>): Array<{ peerId: string, addresses: string[], reserved: boolean }> {
+  const byPeer = new Map<string, string[]>()
+  for (const addr of relays) {
+    const m = /\/p2p\/([^/]+)$/.exec(addr)
+    if (m === null) continue
+    const list = byPeer.get(m[1]) ?? []
+    list.push(addr)
+    byPeer.set(m[1], list)
+  }
+  return [...byPeer].slice(0, 64).map(([peerId, addresses]) => ({ peerId, addresses: addresses.slice(0, 64), reserved: reserved.has(peerId) }))
+}
+
+/** node.status `reachability` (docs/API.md): what this node's announced addresses say about how peers can reach it. */
+function reachabilityOf (addresses: string[], hasReservation: boolean, connected: boolean): 'public' | 'relayed' | 'private' | 'offline' {
+  if (!connected) return 'offline'
+  const direct = addresses.filter(a => !a.includes('/p2p-circuit'))
+  const isPublic = direct.some(a => {
+    try { const ma = multiaddr(a); return !isPrivate(ma) && !isLoopback(ma) } catch { return false }
+  })
+  if (isPublic) return 'public'
+  return hasReservation ? 'relayed' : 'private'
 }
 
 export async function runDaemon (init: DaemonInit): Promise<Daemon> {
@@ -108,14 +136,21 @@ export async function runDaemon (init: DaemonInit): Promise<Daemon> {
   const status = async (): Promise<Record<string, unknown>> => {
     if (node === undefined) return { locked: true, initialised: await initialised() }
     const conns = node.host.getConnections()
+    const addresses = node.net.addresses().slice(0, 256)
+    const reserved = reservedRelays(node.host)
+    const relays = relayStatus(node.relays, reserved)
     return {
       locked: false,
       initialised: true,
       peerId: node.peerId,
       name: node.config.name,
+      fingerprint: node.messenger.fingerprint,
       online: conns.length > 0,
       peers: new Set(conns.map(c => c.remotePeer.toString())).size,
-      addresses: node.net.addresses().slice(0, 256),
+      addresses,
+      relays,
+      connections: conns.length,
+      reachability: reachabilityOf(addresses, reserved.size > 0, conns.length > 0),
       version: VERSION,
       uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000)
     }
@@ -157,7 +192,7 @@ export async function runDaemon (init: DaemonInit): Promise<Daemon> {
       await net.start()
       const peerId = peerIdStringFromIdentity(identity.signing.publicKey)
       node = {
-        store, host, net, messenger, config, peerId, fingerprint: messenger.fingerprint
+        store, host, net, messenger, config, relays, peerId, fingerprint: messenger.fingerprint
       }
       registerHandlers()
       log('unlocked', { peerId, addresses: net.addresses() })

@@ -51,6 +51,16 @@ t.test('direct: invite, add, both ways, mailbox while offline, restart, replay, 
 
   // recipient stopped → mailbox → restarted → exactly once → delivered
   const bobPeer = (await bob.call<{ peerId: string }>('node.status')).peerId
+  interface Status { fingerprint: string, connections: number, reachability: string, relays: Array<{ peerId: string, addresses: string[], reserved: boolean }> }
+  const full = await until(async () => {
+    const s = await alice.call<Status>('node.status')
+    return s.relays?.[0]?.reserved === true ? s : undefined
+  }, 'alice reports her relay reservation', 20_000)
+  t.equal(full.relays.length, 1, 'one configured relay in node.status')
+  t.match(full.relays[0].addresses[0], /\/p2p\/12D3KooW/, 'relay listed with its address')
+  t.ok(full.connections >= 1, 'connections counted')
+  t.ok(['relayed', 'private'].includes(full.reachability), `loopback node is not public (${full.reachability})`)
+  t.match(full.fingerprint, /^[0-9a-f]/i, 'fingerprint reported')
   await bob.stop()
   texts.push('while you were away ' + Math.random().toString(36).slice(2))
   const m3 = await alice.call<Msg>('messages.send', { to: aSeesB, text: texts[2] })

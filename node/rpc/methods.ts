@@ -79,7 +79,25 @@ export const COMPONENTS: Components = Object.freeze({
       name: { ...name, nullable: true } as Schema,
       online: { type: 'boolean', description: 'Connected to at least one relay or peer.' },
       peers: { type: 'integer', minimum: 0, maximum: MAX_SAFE },
+      fingerprint: { type: 'string', maxLength: 128, nullable: true, description: 'This identity\'s fingerprint (PROTOCOL.md §2.3).' },
       addresses: { type: 'array', items: { type: 'string', maxLength: 1024 }, maxItems: 256 },
+      relays: {
+        type: 'array',
+        maxItems: 64,
+        description: 'The configured relays and whether this node holds a circuit relay reservation on each.',
+        items: obj({
+          peerId: { type: 'string', maxLength: 128 },
+          addresses: { type: 'array', items: { type: 'string', maxLength: 1024 }, maxItems: 64 },
+          reserved: { type: 'boolean' }
+        }, ['peerId', 'addresses', 'reserved'])
+      },
+      connections: { type: 'integer', minimum: 0, maximum: MAX_SAFE, description: 'Open libp2p connections.' },
+      reachability: {
+        type: 'string',
+        enum: ['public', 'relayed', 'private', 'offline'],
+        description: 'public: a publicly routable direct address is announced; relayed: reachable through a relay ' +
+          'reservation only; private: only private or loopback addresses and no reservation; offline: no connection.'
+      },
       version: { type: 'string', maxLength: 64 },
       uptimeSeconds: { type: 'integer', minimum: 0, maximum: MAX_SAFE }
     }, ['locked'], 'Node state; a locked node answers only { locked: true, initialised }.')
