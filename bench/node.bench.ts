@@ -7,11 +7,13 @@
  *  (d) idle RSS of a daemon (target <= 100 MB);
  *  (e) for reference, the network layer alone: Net.sendDirect round trip (frame → handler → ack) of a 400-byte
  *      envelope between two in-process hosts, direct and relayed.
- * TERN_BENCH_NODE_N sets the measured messages per mode (default 300). TERN_TEST_DAEMON_BIN=dist/cli/bin.js runs the
- * compiled daemon instead of the sources under tsx (which alone adds ~60 MB of RSS).
+ * TERN_BENCH_NODE_N sets the measured messages per mode (default 300). The daemons run as users run them: the
+ * compiled dist/cli/bin.js (npm run bench builds first; tsx alone adds ~60 MB of RSS) with DAEMON_NODE_FLAGS.
+ * TERN_TEST_DAEMON_BIN= (empty) runs the sources under tsx instead.
  */
 import '../node/polyfill.js'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { DAEMON_NODE_FLAGS } from '../node/daemon-flags.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { privateKeyFromRaw } from '@libp2p/crypto/keys'
@@ -23,6 +25,9 @@ import { performance } from 'node:perf_hooks'
 import type { RpcEvent } from '../node/rpc/index.js'
 import { befriend, startTestnet, until, type TestDaemon } from '../test/helpers/testnet.js'
 import { median, type Reporter } from './reporter.js'
+
+const COMPILED_BIN = new URL('../dist/cli/bin.js', import.meta.url).pathname
+if (process.env.TERN_TEST_DAEMON_BIN === undefined && existsSync(COMPILED_BIN)) process.env.TERN_TEST_DAEMON_BIN = COMPILED_BIN
 
 const WARMUP = 100
 const N = Number(process.env.TERN_BENCH_NODE_N ?? 300)
@@ -36,7 +41,7 @@ async function withNet<T> (names: string[], relayOnly: boolean, fn: (nodes: Test
   const teardowns: Array<() => unknown> = []
   try {
     const t0 = performance.now()
-    const net = await startTestnet({ teardown: (f) => { teardowns.push(f) } }, names, { relayOnly })
+    const net = await startTestnet({ teardown: (f) => { teardowns.push(f) } }, names, { relayOnly, nodeArgs: [...DAEMON_NODE_FLAGS] })
     return await fn(net.nodes, net.nodes.map(() => t0))
   } finally {
     for (const f of teardowns.reverse()) await f()

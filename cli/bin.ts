@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 /**
  * The `tern` command. Subcommands live in their own modules and are loaded on demand so that
  * `tern --version` stays instant.
@@ -48,6 +48,8 @@ program.command('daemon')
   .option('--bootstrap <multiaddr...>', 'relay address(es) to add to the configured ones')
   .option('--relay-only', 'reach contacts only through relay circuits; listen on no direct address')
   .option('--passphrase-file <file>', 'unlock with the first line of this file (else $TERN_PASSPHRASE, else start locked)')
+  .option('--rpc-tcp <host:port>', 'also serve the API over TCP (token in <home>/rpc.token; see docs/remote.md)')
+  .option('--rpc-tcp-insecure', 'allow a non-loopback --rpc-tcp host (use a VPN; the traffic is not encrypted)')
   .option(homeOpt, homeHelp)
   .action(async (opts) => { await (await load()).runDaemonCommand(opts) })
 
@@ -72,9 +74,17 @@ program.command('rpc <method> [params]').description('call any JSON-RPC method (
   .option(homeOpt, homeHelp).option('--json', 'compact JSON output')
   .action(async (method: string, params: string | undefined, opts) => { await (await load()).runRpc(method, params, opts) })
 
-program.action(() => {
-  process.stdout.write(`tern ${VERSION}\n\n`)
-  program.outputHelp()
-})
+// `tern` alone opens the terminal UI (cli/commands/tui.ts). Its options come before any subcommand, so that
+// `tern daemon --home X` keeps its own --home.
+program
+  .enablePositionalOptions()
+  .option(homeOpt, homeHelp)
+  .option('--connect <host:port>', 'use a remote daemon\'s TCP API instead (see docs/remote.md)')
+  .option('--token-file <file>', 'with --connect: the file holding the daemon\'s token (its <home>/rpc.token)')
+  .option('--keep-daemon', 'leave a daemon that tern started running after the UI exits')
+  .action(async (opts) => {
+    const { runTuiCommand } = await import('./commands/tui.js')
+    await runTuiCommand(opts)
+  })
 
 await program.parseAsync(process.argv)
