@@ -19,6 +19,15 @@ export const MAX_OUTBOUND_STREAMS = 256
 export const ACK_TIMEOUT_MS = 10_000
 /** How long an inbound stream may stay idle between frames before the receiver closes it (ms). §12.4 */
 export const INBOUND_IDLE_TIMEOUT_MS = 60_000
+/**
+ * How long a frame may take from its first byte to its last, on either side, before the reader aborts the stream
+ * (ms). Bounds a peer that sends part of a frame (or part of its length prefix) and stalls or trickles. §12.4
+ */
+export const FRAME_TIMEOUT_MS = 20_000
+/** Undelivered whole frames a reader holds before it pauses the stream (bytes; frames: FRAME_QUEUE_MAX). §12.4 */
+export const FRAME_QUEUE_HIGH_WATER_BYTES = 2 * MAX_FRAME_BYTES
+/** Undelivered whole frames a reader holds before it pauses the stream (frames). §12.4 */
+export const FRAME_QUEUE_MAX = 16
 
 /** Ack status codes (second byte of an ack frame). §12.2 */
 export const AckStatus = Object.freeze({

@@ -20,9 +20,21 @@ export class PeerRefusedError extends TernError {
   }
 }
 
-/** A frame that does not follow §12.2 (bad ack, oversized frame, unknown version). */
+/** Why a frame broke §12.2 / §12.4; stable values, for tests and logs. */
+export type MsgProtocolReason = 'prefix-too-long' | 'frame-too-large' | 'truncated' | 'stalled' | 'malformed'
+
+/** A frame that does not follow §12.2 (bad ack, over-long prefix, oversized or stalled frame, unknown version). */
 export class MsgProtocolError extends TernError {
-  constructor (message: string) { super('ERR_MSG_PROTOCOL', message) }
+  readonly reason: MsgProtocolReason
+  constructor (message: string, reason: MsgProtocolReason = 'malformed') {
+    super('ERR_MSG_PROTOCOL', message)
+    this.reason = reason
+  }
+}
+
+/** An inbound stream carried no frame byte for the idle timeout (§12.4): closed cleanly, not a protocol error. */
+export class StreamIdleError extends TernError {
+  constructor (message = 'stream idle') { super('ERR_MSG_IDLE', message) }
 }
 
 /** The envelope to send is larger than MAX_FRAME_BYTES. */

@@ -6,7 +6,8 @@ import { MessagingService, type MessagingComponents, type MessagingInit } from '
 
 export * from './constants.js'
 export * from './errors.js'
-export { encodeAck, decodeAck } from './frames.js'
+export { encodeAck, decodeAck, encodeFrame, encodeLength, maxPrefixBytes, FrameDecoder } from './frames.js'
+export { FrameReader, writeFrame, type FrameReaderInit, type NextOptions } from './reader.js'
 export { MessagingService, isRelayed, type InboundFrame, type InboundHandler, type MessagingInit, type MessagingComponents } from './messaging.js'
 
 export function messaging (init: MessagingInit = {}): (components: MessagingComponents) => MessagingService {

@@ -2,17 +2,17 @@
  * The /tern/msg/1.0.0 service (PROTOCOL.md §12): carries opaque envelopes between two Tern nodes over a libp2p
  * connection, direct or relayed, and acknowledges each one only after the receiver's handler resolved.
  * Owns: the stream handler, the per-connection outbound stream (frames on it are sent one at a time: write, then
- * wait for the ack), limits. Must not know: envelopes' contents, dialling strategy (node/net-libp2p.ts), storage.
+ * wait for the ack), limits. Frames are read by FrameReader (reader.ts), never lpStream: its prefix is unbounded. Must not know: envelopes' contents, dialling strategy (node/net-libp2p.ts), storage.
  */
-import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Connection, Stream, Startable } from '@libp2p/interface'
 import { ENVELOPE_VERSION } from '../../protocol/envelope/constants.js'
 import {
-  ACK_BYTES, ACK_TIMEOUT_MS, AckStatus, INBOUND_IDLE_TIMEOUT_MS, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
+  ACK_BYTES, ACK_TIMEOUT_MS, AckStatus, FRAME_TIMEOUT_MS, INBOUND_IDLE_TIMEOUT_MS, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
   MAX_OUTBOUND_STREAMS, MSG_PROTOCOL
 } from './constants.js'
-import { AckTimeoutError, FrameTooLargeError, MsgProtocolError, PeerRefusedError } from './errors.js'
+import { AckTimeoutError, FrameTooLargeError, MsgProtocolError, PeerRefusedError, StreamIdleError } from './errors.js'
 import { decodeAck, encodeAck } from './frames.js'
+import { FrameReader, writeFrame } from './reader.js'
 
 /** One envelope received on /tern/msg/1.0.0. */
 export interface InboundFrame {
@@ -30,6 +30,8 @@ export interface MessagingInit {
   ackTimeoutMs?: number
   /** ms an inbound stream may idle between frames */
   idleTimeoutMs?: number
+  /** ms an inbound frame may take from its first byte to its last */
+  frameTimeoutMs?: number
 }
 
 /** The structural subset of libp2p's registrar the service needs. */
@@ -45,7 +47,7 @@ export function isRelayed (connection: Connection): boolean {
   return connection.limits !== undefined || connection.remoteAddr.toString().includes('/p2p-circuit')
 }
 
-interface Outbound { lp: LengthPrefixedStream<Stream>, stream: Stream, tail: Promise<unknown> }
+interface Outbound { reader: FrameReader, stream: Stream, tail: Promise<unknown> }
 
 export class MessagingService implements Startable {
   private readonly components: MessagingComponents
@@ -61,7 +63,8 @@ export class MessagingService implements Startable {
       maxInboundStreams: init.maxInboundStreams ?? MAX_INBOUND_STREAMS,
       maxOutboundStreams: init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS,
       ackTimeoutMs: init.ackTimeoutMs ?? ACK_TIMEOUT_MS,
-      idleTimeoutMs: init.idleTimeoutMs ?? INBOUND_IDLE_TIMEOUT_MS
+      idleTimeoutMs: init.idleTimeoutMs ?? INBOUND_IDLE_TIMEOUT_MS,
+      frameTimeoutMs: init.frameTimeoutMs ?? FRAME_TIMEOUT_MS
     }
   }
 
@@ -121,54 +124,61 @@ export class MessagingService implements Startable {
 
   private async openOutbound (connection: Connection, signal: AbortSignal): Promise<Outbound> {
     const stream = await connection.newStream(MSG_PROTOCOL, { runOnLimitedConnection: true, signal })
-    const lp = lpStream(stream, { maxDataLength: ACK_BYTES })
-    stream.addEventListener('close', () => {
+    const reader = new FrameReader(stream, { maxFrameBytes: ACK_BYTES })
+    const forget = (): void => {
       for (const [k, v] of this.outbound) void v.then(o => { if (o.stream === stream && this.outbound.get(k) === v) this.outbound.delete(k) }, () => {})
-    })
-    return { lp, stream, tail: Promise.resolve() }
+    }
+    stream.addEventListener('close', forget)
+    // the receiver closed its side (idle timeout, §12.4): never write into it again, finish the close
+    stream.addEventListener('remoteCloseWrite', () => { forget(); void stream.close().catch(() => { stream.abort(new Error('close failed')) }) })
+    return { reader, stream, tail: Promise.resolve() }
   }
 
   private async exchange (out: Outbound, envelope: Uint8Array, signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw new AckTimeoutError('aborted before sending')
     try {
-      await out.lp.write(envelope, { signal })
+      await writeFrame(out.stream, envelope, { signal })
     } catch (err) {
       if (signal.aborted) throw new AckTimeoutError('aborted while writing')
+      if (out.reader.failure instanceof MsgProtocolError) throw out.reader.failure
       throw new MsgProtocolError(`write failed: ${describe(err)}`)
     }
     let ack
     try {
-      ack = await out.lp.read({ signal })
+      ack = await out.reader.next({ signal })
     } catch (err) {
+      if (err instanceof MsgProtocolError) throw err
       throw new AckTimeoutError(signal.aborted ? 'no ack before the deadline' : `stream ended without an ack: ${describe(err)}`)
     }
-    const status = decodeAck(ack.subarray())
+    if (ack === null) throw new AckTimeoutError('stream ended without an ack')
+    const status = decodeAck(ack)
     if (status !== AckStatus.OK) throw new PeerRefusedError(status)
   }
 
   private async handleStream (stream: Stream, connection: Connection): Promise<void> {
     this.inbound.add(stream)
-    const lp = lpStream(stream, { maxDataLength: MAX_FRAME_BYTES })
+    const reader = new FrameReader(stream, { maxFrameBytes: MAX_FRAME_BYTES })
     const from = connection.remotePeer.toString()
     try {
       while (true) {
-        let frame
+        let envelope
         try {
-          frame = await lp.read({ signal: AbortSignal.timeout(this.init.idleTimeoutMs) })
+          envelope = await reader.next({ idleTimeoutMs: this.init.idleTimeoutMs, frameTimeoutMs: this.init.frameTimeoutMs })
         } catch (err) {
-          const name = (err as { name?: string }).name ?? ''
-          if (name === 'InvalidDataLengthError' || name === 'InvalidMessageLengthError' || name === 'InvalidDataLengthLengthError') {
-            stream.abort(new MsgProtocolError('frame over the limit'))
-            return
-          }
-          // end of stream, idle timeout, or the connection went away
-          await stream.close().catch(() => { stream.abort(new Error('close failed')) })
+          // over-long prefix, oversized, truncated or stalled frame: the reader has aborted the stream already
+          if (err instanceof MsgProtocolError) return
+          // idle timeout, or the stream/connection went away
+          await closeBounded(stream, this.init.frameTimeoutMs)
           return
         }
-        const envelope = frame.subarray()
+        if (envelope === null) {
+          // the sender closed its write side between frames
+          await closeBounded(stream, this.init.frameTimeoutMs)
+          return
+        }
         if (envelope.length < 1 || envelope[0] !== ENVELOPE_VERSION) {
           // garbage: tell the sender not to retry, then close this stream with an error
-          await lp.write(encodeAck(AckStatus.REJECTED)).catch(() => {})
+          await writeFrame(stream, encodeAck(AckStatus.REJECTED)).catch(() => {})
           stream.abort(new MsgProtocolError('not an envelope'))
           return
         }
@@ -179,7 +189,7 @@ export class MessagingService implements Startable {
         } catch {
           status = AckStatus.RETRY
         }
-        await lp.write(encodeAck(status))
+        await writeFrame(stream, encodeAck(status))
       }
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error('stream failed'))
@@ -187,6 +197,16 @@ export class MessagingService implements Startable {
       this.inbound.delete(stream)
     }
   }
+}
+
+/** Half-closes `stream`, then aborts it unless the remote closed its side within `ms`: no stream lingers. */
+async function closeBounded (stream: Stream, ms: number): Promise<void> {
+  if (stream.status !== 'open') return
+  const closed = new Promise<void>(resolve => { stream.addEventListener('close', () => { resolve() }, { once: true }) })
+  const timer = setTimeout(() => { stream.abort(new StreamIdleError('the remote did not close the stream')) }, ms)
+  await stream.close({ signal: AbortSignal.timeout(ms) }).catch(() => { stream.abort(new Error('close failed')) })
+  await closed
+  clearTimeout(timer)
 }
 
 function describe (err: unknown): string {
