@@ -92,7 +92,7 @@ export async function spawnRelay (opts: RelayProcessOptions = {}): Promise<Relay
     })
   }
 
-  const deadline = Date.now() + (opts.timeoutMs ?? 20_000)
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000)
   try {
     while (lines.length === 0) {
       if (exited) throw new Error(`relay exited with ${String(exitCode)} before listening; stderr:\n${stderr}`)
@@ -113,7 +113,7 @@ export async function spawnRelay (opts: RelayProcessOptions = {}): Promise<Relay
   } catch {}
   const peerId = addrs[0]?.split('/p2p/')[1] ?? ''
 
-  const waitForLog = async (pred: (o: Record<string, unknown>) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>> => {
+  const waitForLog = async (pred: (o: Record<string, unknown>) => boolean, timeoutMs = 30_000): Promise<Record<string, unknown>> => {
     const until = Date.now() + timeoutMs
     let seen = 0
     for (;;) {
@@ -157,7 +157,7 @@ export async function spawnRelay (opts: RelayProcessOptions = {}): Promise<Relay
 }
 
 /** Runs a relay command to completion (e.g. --print-address) and returns its exit code and output. */
-export async function runRelayOnce (args: string[], timeoutMs = 20_000): Promise<{ code: number | null, stdout: string, stderr: string }> {
+export async function runRelayOnce (args: string[], timeoutMs = 60_000): Promise<{ code: number | null, stdout: string, stderr: string }> {
   const proc = spawn(process.execPath, ['--import=tsx', join(REPO_ROOT, 'cli', 'bin.ts'), 'relay', ...args],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''; let stderr = ''
