@@ -18,6 +18,7 @@ export const ERR = Object.freeze({
   USED_INVITE: -32022,
   CONTACT_EXISTS: -32023,
   MESSAGE_TOO_LARGE: -32030,
+  UNREACHABLE: -32040,
   INVALID_PARAMS: -32602
 })
 
@@ -106,6 +107,7 @@ export function explainError (err: unknown, context: 'add' | 'send' | 'unlock' |
     case ERR.UNKNOWN_CONTACT: return 'That contact no longer exists.'
     case ERR.BLOCKED: return 'You blocked this contact, so nothing is sent to them.'
     case ERR.MESSAGE_TOO_LARGE: return 'The message is too long to send in one piece. Shorten it.'
+    case ERR.UNREACHABLE: return 'The node cannot reach its relay yet (an invite needs a relay reservation). Try again in a moment.'
     case ERR.INVALID_PARAMS:
       return context === 'add' ? 'This does not look like an invite. It starts with tern: and is one long line.' : 'The node refused that input as malformed.'
     default: {

@@ -26,7 +26,8 @@ export const RpcErrorCode = Object.freeze({
   EXPIRED_INVITE: -32021,
   USED_INVITE: -32022,
   CONTACT_EXISTS: -32023,
-  MESSAGE_TOO_LARGE: -32030
+  MESSAGE_TOO_LARGE: -32030,
+  UNREACHABLE: -32040
 } as const)
 
 export type RpcErrorName = keyof typeof RpcErrorCode
@@ -50,6 +51,7 @@ export const RPC_ERROR_DESCRIPTIONS: Readonly<Record<RpcErrorName, string>> = Ob
   EXPIRED_INVITE: 'The invite has expired.',
   USED_INVITE: 'The invite was already used.',
   CONTACT_EXISTS: 'The invite is from an existing contact.',
+  UNREACHABLE: 'The network could not be reached for this (e.g. no relay reservation yet); try again later.',
   MESSAGE_TOO_LARGE: 'The message text exceeds the protocol limit (MAX_TEXT_BYTES of UTF-8).'
 })
 
@@ -72,6 +74,7 @@ export const TYPED_ERROR_CODES: Readonly<Record<string, RpcErrorNumber>> = Objec
   ERR_INVITE_USED: RpcErrorCode.USED_INVITE,
   ERR_USED_INVITE: RpcErrorCode.USED_INVITE,
   ERR_CONTACT_EXISTS: RpcErrorCode.CONTACT_EXISTS,
+  ERR_UNREACHABLE: RpcErrorCode.UNREACHABLE,
   ERR_MESSAGE_TOO_LARGE: RpcErrorCode.MESSAGE_TOO_LARGE,
   ERR_CONTENT_TOO_LARGE: RpcErrorCode.MESSAGE_TOO_LARGE
 })

@@ -171,7 +171,7 @@ export const METHODS: readonly MethodSpec[] = Object.freeze([
     summary: 'Create a one-time invite string to hand to a new contact.',
     params: obj({ expiresInSeconds: { type: 'integer', minimum: 60, maximum: MAX_INVITE_EXPIRY_SECONDS, description: 'Default 7 days.' } }),
     result: obj({ invite: { type: 'string', maxLength: MAX_INVITE_CHARS }, expiresAt: millis('ms since epoch.') }, ['invite', 'expiresAt']),
-    errors: ['LOCKED']
+    errors: ['LOCKED', 'UNREACHABLE']
   },
   {
     name: 'contacts.add',
