@@ -1,7 +1,8 @@
 /**
  * The Tern node daemon: one process per home. It locks the home, serves JSON-RPC on `<home>/rpc.sock` (docs/API.md)
  * and starts LOCKED: until a passphrase arrives (at start, or by `node.init` / `node.unlock`) it answers only
- * node.init, node.unlock, node.status, auth and rpc.discover. Unlocking opens the encrypted store, builds the libp2p
+ * node.init, node.unlock, node.status, auth and rpc.discover. With `rpcTcp` it also serves the API over TCP, guarded
+ * by the token in `<home>/rpc.token` (docs/remote.md). Unlocking opens the encrypted store, builds the libp2p
  * host (node/host), the Net over it (node/net-libp2p.ts) and the delivery core (node/core Messenger), and registers
  * every RPC handler. Owns: lifecycle order, the secrets' names in the keystore, the RPC ↔ Messenger mapping.
  * Must not know: how messages are encrypted or delivered. Logs (JSON lines on `log`) carry ids, never content.
@@ -11,16 +12,18 @@ import { generateIdentity, deserializeIdentity, serializeIdentity, peerIdStringF
 import { ed25519KeyPair, ed25519PublicKey, fromBase64url, systemRng, toBase64url } from '../protocol/crypto/index.js'
 import { AlreadyInitializedError, LockedError } from './errors.js'
 import {
-  acquireHomeLock, ensureHome, homePaths, initKeystore, readConfig, unlockKeystore, validateConfig, wipeKeys, writeConfig,
+  acquireHomeLock, createFileExclusive, ensureHome, homePaths, initKeystore, readConfig, unlockKeystore, validateConfig, wipeKeys, writeConfig,
   CONFIG_VERSION, type HomeLock, type KdfParams, type TernConfig, type UnlockedKeys
 } from './home/index.js'
 import { openStore, metaKey, type Store } from './store/index.js'
-import { Dispatcher, createRpcServer, type EventSource, type RpcServer, type StoredEvent } from './rpc/index.js'
+import { Dispatcher, InsecureListenError, createRpcServer, isLoopbackHost, type EventSource, type RpcServer, type StoredEvent } from './rpc/index.js'
 import { createNodeHost, reservedRelays, type NodeHost } from './host/index.js'
 import { Libp2pNet } from './net-libp2p.js'
 import { Messenger } from './core/index.js'
 import { VERSION } from '../cli/version.js'
-import { stat } from 'node:fs/promises'
+import { chmod, readFile, stat } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
 import { isLoopback, isPrivate } from '@libp2p/utils'
 
@@ -44,8 +47,12 @@ export interface DaemonInit {
   /** keep loopback/private addresses in the DHT and allow many inbound connections per IP (default: auto, when a
    * relay or listen address is loopback or private) */
   allowPrivateAddresses?: boolean
+  /** experimental (NAT lab, docs/lab.md): local port of every outgoing TCP dial, for DCUtR through cone NATs */
+  tcpDialPort?: number
   /** JSON-line diagnostics (ids only) */
   log?: (msg: string, fields?: Record<string, unknown>) => void
+  /** also serve the API over TCP (docs/remote.md); the token is `<home>/rpc.token`, created on first use */
+  rpcTcp?: { host: string, port: number, insecure?: boolean }
 }
 
 export interface Daemon {
@@ -53,8 +60,41 @@ export interface Daemon {
   /** resolves once the daemon stopped */
   readonly stopped: Promise<void>
   isLocked: () => boolean
+  /** the bound TCP API address when `rpcTcp` was given */
+  tcpAddress: () => { host: string, port: number } | undefined
   /** Stops everything in reverse order; idempotent. */
   stop: () => Promise<void>
+}
+
+/** File in the home holding the TCP API token (docs/remote.md). */
+export const TOKEN_FILE = 'rpc.token'
+/** Random bytes in a new token (base64url: 43 characters). */
+export const TOKEN_BYTES = 32
+
+/**
+ * The TCP API token of a home: read from `<home>/rpc.token` (first line), or created there (mode 0600, never
+ * overwritten) with TOKEN_BYTES random bytes in base64url.
+ */
+export async function ensureRpcToken (home: string): Promise<string> {
+  const path = join(home, TOKEN_FILE)
+  const read = async (): Promise<string | undefined> => {
+    try { return (await readFile(path, 'utf8')).split(/\r?\n/)[0]?.trim() } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw err
+    }
+  }
+  const existing = await read()
+  if (existing !== undefined && existing !== '') return existing
+  const token = randomBytes(TOKEN_BYTES).toString('base64url')
+  try {
+    await createFileExclusive(path, new TextEncoder().encode(token + '\n'))
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+  }
+  await chmod(path, 0o600)
+  const now = await read()
+  if (now === undefined || now === '') throw new Error(`${path} is empty`)
+  return now
 }
 
 const PRIVATE_RE = /^\/(ip4\/(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)|ip6\/(::1|f[cd]))/
@@ -174,7 +214,7 @@ export async function runDaemon (init: DaemonInit): Promise<Daemon> {
       const relays = [...new Set([...config.relays, ...(init.bootstrap ?? [])])]
       const listen = init.listen ?? config.listen
       const allowPrivate = init.allowPrivateAddresses ?? [...relays, ...(listen ?? [])].some(isPrivateAddr)
-      host = await createNodeHost({ privateKey, listen, relays, relayOnly: init.relayOnly, allowPrivateAddresses: allowPrivate })
+      host = await createNodeHost({ privateKey, listen, relays, relayOnly: init.relayOnly, allowPrivateAddresses: allowPrivate, tcpDialPort: init.tcpDialPort })
       const s = store
       net = new Libp2pNet({
         host,
@@ -274,19 +314,28 @@ export async function runDaemon (init: DaemonInit): Promise<Daemon> {
     })
   }
 
-  const server: RpcServer = createRpcServer({
-    dispatcher,
-    events,
-    home,
-    log: (event, fields) => { if (event.includes('error')) log(event, { conn: fields.conn }) }
-  })
+  let server: RpcServer
   try {
+    if (init.rpcTcp !== undefined && !isLoopbackHost(init.rpcTcp.host) && init.rpcTcp.insecure !== true) {
+      throw new InsecureListenError(`refusing to serve the API on non-loopback ${init.rpcTcp.host} without --rpc-tcp-insecure`)
+    }
+    const tcp = init.rpcTcp !== undefined
+      ? { host: init.rpcTcp.host, port: init.rpcTcp.port, insecure: init.rpcTcp.insecure === true, token: await ensureRpcToken(home) }
+      : undefined
+    server = createRpcServer({
+      dispatcher,
+      events,
+      home,
+      tcp,
+      log: (event, fields) => { if (event.includes('error')) log(event, { conn: fields.conn }) }
+    })
     await server.start()
   } catch (err) {
     await lock.release()
     throw err
   }
-  log('listening', { socket: server.socketPath })
+  const tcpAddress = (): { host: string, port: number } | undefined => server.tcpAddress()
+  log('listening', { socket: server.socketPath, ...(init.rpcTcp !== undefined ? { tcp: tcpAddress(), tokenFile: join(home, TOKEN_FILE) } : {}) })
 
   const stop = async (): Promise<void> => {
     if (stopping !== undefined) return await stopping
@@ -323,5 +372,5 @@ export async function runDaemon (init: DaemonInit): Promise<Daemon> {
     log('locked')
   }
 
-  return { socketPath: server.socketPath ?? `${home}/rpc.sock`, stopped, isLocked: () => node === undefined, stop }
+  return { socketPath: server.socketPath ?? `${home}/rpc.sock`, stopped, isLocked: () => node === undefined, tcpAddress, stop }
 }

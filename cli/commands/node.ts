@@ -16,6 +16,17 @@ import { SOCKET_FILE, connect, type RpcClient } from '../../node/rpc/index.js'
 export const PASSPHRASE_ENV = 'TERN_PASSPHRASE'
 /** TEST ONLY: log2 of the scrypt cost for new keystores (keeps test suites fast). Never set it for real use. */
 export const TEST_KDF_ENV = 'TERN_TEST_KDF_LOG_N'
+/** EXPERIMENTAL (NAT lab, docs/lab.md): local TCP port of every outgoing dial, for DCUtR hole punching through cone NATs. */
+export const TCP_DIAL_PORT_ENV = 'TERN_TCP_DIAL_PORT'
+
+/** The experimental dial port, if set. */
+export function tcpDialPortFromEnv (): number | undefined {
+  const v = process.env[TCP_DIAL_PORT_ENV]
+  if (v === undefined || v === '') return undefined
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${TCP_DIAL_PORT_ENV}: expected a port 1..65535`)
+  return n
+}
 
 export interface HomeOpts { home?: string }
 
@@ -90,8 +101,22 @@ export async function runInit (opts: HomeOpts & { name?: string, relay?: string[
 
 // ---- tern daemon
 
-export async function runDaemonCommand (opts: HomeOpts & { listen?: string[], bootstrap?: string[], relayOnly?: boolean, passphraseFile?: string }): Promise<void> {
+/** `HOST:PORT` or `[IPv6]:PORT` (port 0 picks a free one). */
+export function parseHostPort (value: string): { host: string, port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(value)
+  const port = m !== null ? Number(m[3]) : NaN
+  if (m === null || port > 65535) throw new Error(`expected HOST:PORT, got ${JSON.stringify(value)}`)
+  return { host: m[1] ?? m[2], port }
+}
+
+export async function runDaemonCommand (opts: HomeOpts & {
+  listen?: string[], bootstrap?: string[], relayOnly?: boolean, passphraseFile?: string, rpcTcp?: string, rpcTcpInsecure?: boolean
+}): Promise<void> {
   const home = homeOf(opts)
+  let rpcTcp: { host: string, port: number, insecure: boolean } | undefined
+  if (opts.rpcTcp !== undefined) {
+    try { rpcTcp = { ...parseHostPort(opts.rpcTcp), insecure: opts.rpcTcpInsecure === true } } catch (err) { fail(`--rpc-tcp: ${(err as Error).message}`) }
+  } else if (opts.rpcTcpInsecure === true) fail('--rpc-tcp-insecure needs --rpc-tcp HOST:PORT')
   const passphrase = await readPassphrase(opts, undefined)
   const { runDaemon } = await import('../../node/daemon.js')
   const out = (msg: string, fields: Record<string, unknown> = {}): void => {
@@ -106,7 +131,9 @@ export async function runDaemonCommand (opts: HomeOpts & { listen?: string[], bo
       relayOnly: opts.relayOnly === true,
       passphrase,
       kdf: kdfFromEnv(),
-      log: out
+      tcpDialPort: tcpDialPortFromEnv(),
+      log: out,
+      rpcTcp
     })
   } catch (err) {
     fail(`${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}`)
