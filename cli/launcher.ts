@@ -133,12 +133,3 @@ export async function connectOrLaunch (home: string, opts: { timeoutMs?: number 
   }
 }
 
-/**
- * Adds a relay address to `<home>/config.json` (the first-run screen's optional relay, after node.init). The API has
- * no method for it, so a running daemon uses it from its next start; validateConfig rejects a malformed address.
- */
-export async function addRelayToConfig (home: string, multiaddr: string): Promise<void> {
-  const config = await readConfig(home)
-  if (config.relays.includes(multiaddr)) return
-  await writeConfig(home, { ...config, relays: [...config.relays, multiaddr] })
-}

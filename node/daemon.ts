@@ -266,9 +266,10 @@ export async function runDaemon (init: DaemonInit): Promise<Daemon> {
     await open(keys, config)
   }
 
-  const initNode = async (name: string, passphrase: string): Promise<void> => {
+  const initNode = async (name: string, passphrase: string, relays: string[] = []): Promise<void> => {
     if (node !== undefined || await initialised()) throw new AlreadyInitializedError(homePaths(home).keys)
-    const config = validateConfig({ version: CONFIG_VERSION, name, relays: init.bootstrap ?? [] })
+    // validated before any key is made: a bad relay address changes nothing (ERR_CONFIG → INVALID_PARAMS)
+    const config = validateConfig({ version: CONFIG_VERSION, name, relays: [...new Set([...relays, ...(init.bootstrap ?? [])])] })
     const identity = generateIdentity(systemRng)
     const owner = ed25519KeyPair(systemRng)
     const keys = await initKeystore(home, passphrase, { [SECRET_IDENTITY]: serializeIdentity(identity), [SECRET_MAILBOX_OWNER]: owner.secretKey }, { kdf: init.kdf })
@@ -287,8 +288,8 @@ export async function runDaemon (init: DaemonInit): Promise<Daemon> {
 
   dispatcher.register('node.status', status)
   dispatcher.register('node.unlock', async (p: { passphrase: string }) => { await serial(async () => { await unlock(p.passphrase) }); return await status() })
-  dispatcher.register('node.init', async (p: { name: string, passphrase: string }) => {
-    await serial(async () => { await initNode(p.name, p.passphrase) })
+  dispatcher.register('node.init', async (p: { name: string, passphrase: string, relays?: string[] }) => {
+    await serial(async () => { await initNode(p.name, p.passphrase, p.relays) })
     return await status()
   })
 

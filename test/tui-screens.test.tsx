@@ -181,16 +181,20 @@ t.test('first run: name, passphrase twice (hidden), mismatch in plain words, the
   await type(r.stdin, 'secret1')
   await press(r, KEYS.tab)
   await type(r.stdin, 'secret2')
-  await press(r, KEYS.enter)
+  await press(r, KEYS.enter) // to the optional relay field
+  await press(r, KEYS.enter) // submit
   f = await waitFor(r, 'passphrases differ')
   t.match(f, 'The two passphrases differ. Type them again.')
   t.notMatch(f, 'secret', 'passphrases are never shown')
   t.notOk(client.calls.some(c => c.method === 'node.init'), 'nothing sent yet')
   await type(r.stdin, 'secret1')
+  await press(r, KEYS.enter) // to the relay field
+  const relay = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWCYiMDqgcywSaqZnHGC7duyCkX377pbXexQ4RSDXa9Sgh'
+  await type(r.stdin, relay)
   await press(r, KEYS.enter)
   f = await waitFor(r, 'Bob')
   const init = client.calls.find(c => c.method === 'node.init')
-  t.same(init?.params, { name: 'Ada', passphrase: 'secret1' })
+  t.same(init?.params, { name: 'Ada', passphrase: 'secret1', relays: [relay] }, 'the relay goes to node.init')
   t.match(f, 'Contacts')
   r.unmount()
 })

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { connect, type RpcClient } from '../../node/rpc/index.js'
-import { addRelayToConfig, connectOrLaunch, type OwnedDaemon } from '../launcher.js'
+import { connectOrLaunch, type OwnedDaemon } from '../launcher.js'
 import { homeOf, parseHostPort, type HomeOpts } from './node.js'
 
 export interface TuiOpts extends HomeOpts {
@@ -91,7 +91,6 @@ export async function runTuiCommand (opts: TuiOpts): Promise<void> {
     await runTui({
       client,
       ownsDaemon: owned !== undefined && !keep,
-      ...(home !== undefined ? { addRelay: async (addr: string) => { await addRelayToConfig(home, addr) } } : {})
     })
   } finally {
     process.off('SIGHUP', onSignal)

@@ -128,7 +128,7 @@ export function App ({ client, columns, rows, onQuit, addRelay, initial }: AppPr
 
   const onKey = useCallback((input: string, key: Key) => {
     if (key.ctrl && input === 'c') { quit(); return }
-    const withRelay = addRelay !== undefined
+    const withRelay = true // node.init takes the optional relay
     // A chunk with control characters in it (fast typing, `tmux send-keys 'Ada' Tab 'pw' Enter`, a paste) is handled
     // as the keys it is made of: \r is Enter, \t Tab, DEL Backspace, Ctrl+letters as themselves.
     if (input.length > 1 && !input.startsWith('\u001b') && !key.ctrl && !key.meta && /[\u0000-\u0009\u000b-\u001f\u007f]/.test(input)) {
@@ -147,7 +147,7 @@ export function App ({ client, columns, rows, onQuit, addRelay, initial }: AppPr
   if (state.screen === 'connecting') {
     body = <ConnectingScreen offline={state.connection === 'offline'} />
   } else if (state.screen === 'setup') {
-    body = <SetupScreen form={state.setup} withRelay={addRelay !== undefined} />
+    body = <SetupScreen form={state.setup} withRelay />
   } else if (state.screen === 'unlock') {
     body = <UnlockScreen form={state.unlock} name={state.status?.name ?? null} />
   } else if (state.overlay !== null) {

@@ -21,7 +21,7 @@ export interface Controller {
 }
 
 export interface ControllerOptions {
-  /** Called with the relay multiaddr typed on the first-run screen, after node.init succeeded (node.init has no relay). */
+  /** Deprecated and unused: node.init takes the first-run relay itself. */
   addRelay?: (multiaddr: string) => Promise<void>
 }
 
@@ -108,11 +108,9 @@ export function useController (client: TuiClient, state: TuiState, getState: () 
       const form = getState().setup
       // the reducer validated the form on 'setup.submit' and set busy; call only then
       if (!form.busy) return
-      client.call<NodeStatus>('node.init', { name: form.name.trim(), passphrase: form.passphrase }).then(async status => {
-        const relay = form.relay.trim()
-        if (relay !== '' && opts.addRelay !== undefined) {
-          await opts.addRelay(relay).catch(() => { dispatch({ type: 'error', error: 'Could not save the relay address.' }) })
-        }
+      const relay = form.relay.trim()
+      // node.init writes the relay into config.json and uses it at once (PROTOCOL/API: node.init {relays})
+      client.call<NodeStatus>('node.init', { name: form.name.trim(), passphrase: form.passphrase, ...(relay !== '' ? { relays: [relay] } : {}) }).then(async status => {
         dispatch({ type: 'status.loaded', status })
         if (!status.locked) await loadUnlocked()
       }, err => { dispatch({ type: 'init.failed', error: explainError(err, 'init') }) })

@@ -146,10 +146,19 @@ export const METHODS: readonly MethodSpec[] = Object.freeze([
   {
     name: 'node.init',
     summary: 'First run: create the identity and the encrypted store, then unlock.',
-    params: obj({ name, passphrase: { type: 'string', minLength: 1, maxBytes: MAX_PASSPHRASE_BYTES } }, ['name', 'passphrase']),
+    params: obj({
+      name,
+      passphrase: { type: 'string', minLength: 1, maxBytes: MAX_PASSPHRASE_BYTES },
+      relays: {
+        type: 'array',
+        maxItems: 16,
+        items: { type: 'string', minLength: 1, maxLength: 1024 },
+        description: 'Relay multiaddrs ending in /p2p/<relay PeerId>, written to config.json and used at once.'
+      }
+    }, ['name', 'passphrase']),
     result: { ref: 'NodeStatus' },
     servedWhenLocked: true,
-    errors: ['ALREADY_INITIALISED']
+    errors: ['ALREADY_INITIALISED', 'INVALID_PARAMS']
   },
   {
     name: 'node.unlock',
