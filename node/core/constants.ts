@@ -52,3 +52,15 @@ export const CORE_PREFIX = Object.freeze({
   /** ms/<contactId>/<u64 sender seq> → position of an incoming message */
   senderSeq: 'ms/'
 })
+
+/**
+ * Write mode of the core's bookkeeping writes whose loss in an OS crash or power cut is repaired by a retry: status
+ * moves (queued → sent → mailbox), outbox deletions after an ack, attempt counters, lastSeen. They are handed to the
+ * kernel before they resolve, so a killed process (kill -9) loses none of them (node/store/db.ts WriteOptions).
+ * Everything else stays durable (fsync): a send() (it advances the ratchet's sending chain and holds the text the
+ * client was told is queued), a receive (the Net acknowledges it to the sender, who then forgets it: if that write
+ * were lost in a power cut the message would be lost for good), contacts, sessions, invites and keys.
+ * Power loss after a lazy write: the sender's outbox still holds the entry and resends the SAME envelope; the
+ * receiver's ratchet reports it as a duplicate and acknowledges again; the status catches up. PROTOCOL.md §10.
+ */
+export const LAZY_WRITE = Object.freeze({ sync: false })

@@ -37,6 +37,11 @@ export interface ContactRecord {
   lastPos: number
   /** last sender seq I used in a Text to them */
   lastOutSeq: number
+  /**
+   * highest sender seq of theirs stored in this conversation (receive.ts): a Text above it is simply appended, with
+   * no index scan. Absent in records written before it existed (then the index is scanned).
+   */
+  lastInSeq?: number
   /** 'invitee': I answered their invite; 'inviter': they answered mine */
   role: 'inviter' | 'invitee'
   /** base64url tag of my outgoing request while pending (invitee side) */

@@ -6,16 +6,51 @@
  */
 import { fromBase64url, toBase64url } from '../../protocol/crypto/index.js'
 import { encodeEnvelope, sealContent, type Content } from '../../protocol/envelope/index.js'
-import { ratchetEncrypt } from '../../protocol/ratchet/index.js'
-import { contactKey, messageKey, outboxKey } from '../store/index.js'
+import { ratchetEncrypt, type RatchetState } from '../../protocol/ratchet/index.js'
+import { contactKey, messageKey, outboxKey, type StoreBatch } from '../store/index.js'
+import { LAZY_WRITE } from './constants.js'
 import { loadCapability, makeContactInfo, type ContactRecord } from './contacts.js'
 import type { CoreContext } from './context.js'
 import { advances, statusEvent, type MessagePath, type MessageRecord, type MessageStatus } from './messages.js'
 import type { DirectPath } from './net.js'
-import { backoff, loadEntry, type OutboxEntry } from './outbox.js'
+import { backoff, listEntries, loadEntry, type OutboxEntry, type StoredReceipt } from './outbox.js'
 import { loadSession, putSession } from './sessions.js'
 
-/** Builds and stores the entry's envelope if it has none yet. Returns the entry, or undefined if it must wait. */
+/** The Text content of an outgoing message (its wire id, sender seq, time and body). */
+export function textContent (m: MessageRecord): Content {
+  return { type: 'text', text: { id: fromBase64url(m.id), seq: m.senderSeq, sentAt: m.sentAt, body: m.text } }
+}
+
+export function receiptContent (r: StoredReceipt): Content {
+  return { type: 'receipt', receipt: { kind: r.kind, ids: r.ids.map(fromBase64url), seqs: r.seqs } }
+}
+
+/**
+ * Encrypts one content under the session (advancing its sending chain) and returns the new state with the envelope
+ * (base64url). The caller writes the state and the envelope in ONE batch, durably (sync): an envelope must never leave
+ * the node while the chain step that made it could still be lost, or the next message would reuse its message key.
+ */
+export function sealEnvelope (session: RatchetState, content: Content, rng: CoreContext['rng']): { state: RatchetState, envelope: string } {
+  const { state, message } = ratchetEncrypt(session, sealContent(content), rng)
+  return { state, envelope: toBase64url(encodeEnvelope({ type: 'message', message })) }
+}
+
+async function contentOf (ctx: CoreContext, entry: OutboxEntry, contact: ContactRecord): Promise<Content | null | undefined> {
+  if (entry.kind === 'text') {
+    const m = await ctx.store.getJson<MessageRecord>(messageKey(entry.contactId, entry.seq as number))
+    return m === undefined ? null : textContent(m)
+  }
+  if (entry.kind === 'receipt' && entry.receipt !== undefined) return receiptContent(entry.receipt)
+  if (entry.kind === 'info') return { type: 'contact_info', contactInfo: makeContactInfo(ctx.myName(), contact.myQueue) }
+  return undefined // request/accept entries are built with their envelope
+}
+
+/**
+ * Builds and stores the entry's envelope if it has none yet. Returns the entry, or undefined if it must wait.
+ * Texts are normally encrypted by send() itself; one queued before the session existed is built here, and every
+ * earlier text of the contact still without an envelope is built first, in seq order, in the same write, so the
+ * ratchet order of a contact's texts always equals their seq order whatever order the outbox resumes them in.
+ */
 async function ensureEnvelope (ctx: CoreContext, id: string): Promise<OutboxEntry | undefined> {
   const first = await loadEntry(ctx.store, id)
   if (first === undefined || first.envelope !== null) return first
@@ -23,26 +58,39 @@ async function ensureEnvelope (ctx: CoreContext, id: string): Promise<OutboxEntr
     const entry = await loadEntry(ctx.store, id)
     if (entry === undefined || entry.envelope !== null) return entry
     const contact = await ctx.store.getJson<ContactRecord>(contactKey(entry.contactId))
-    const session = await loadSession(ctx.store, entry.contactId)
+    let session = await loadSession(ctx.store, entry.contactId)
     if (contact === undefined || session === undefined) return undefined // waits for the handshake (kick)
-    let content: Content
-    if (entry.kind === 'text') {
-      const m = await ctx.store.getJson<MessageRecord>(messageKey(entry.contactId, entry.seq as number))
-      if (m === undefined) { await ctx.store.del(outboxKey(id)); return undefined }
-      content = { type: 'text', text: { id: fromBase64url(m.id), seq: m.senderSeq, sentAt: m.sentAt, body: m.text } }
-    } else if (entry.kind === 'receipt' && entry.receipt !== undefined) {
-      const r = entry.receipt
-      content = { type: 'receipt', receipt: { kind: r.kind, ids: r.ids.map(fromBase64url), seqs: r.seqs } }
-    } else if (entry.kind === 'info') {
-      content = { type: 'contact_info', contactInfo: makeContactInfo(ctx.myName(), contact.myQueue) }
-    } else {
-      return undefined // request/accept entries are built with their envelope
+    const todo = entry.kind !== 'text'
+      ? [entry]
+      : inSeqOrder((await listEntries(ctx.store)).filter(e => e.contactId === entry.contactId && e.kind === 'text' &&
+          e.envelope === null && (e.seq as number) <= (entry.seq as number)))
+    const b = ctx.store.batch()
+    let built: OutboxEntry | undefined
+    for (const e of todo) {
+      const content = await contentOf(ctx, e, contact)
+      if (content === null) { b.del(outboxKey(e.id)); continue }
+      if (content === undefined) continue
+      const sealed = sealEnvelope(session, content, ctx.rng)
+      session = sealed.state
+      const next: OutboxEntry = { ...e, envelope: sealed.envelope }
+      b.putJson(outboxKey(e.id), next)
+      if (e.id === id) built = next
     }
-    const { state, message } = ratchetEncrypt(session, sealContent(content), ctx.rng)
-    const built: OutboxEntry = { ...entry, envelope: toBase64url(encodeEnvelope({ type: 'message', message })) }
-    await putSession(ctx.store.batch(), entry.contactId, state).putJson(outboxKey(id), built).write()
+    if (b.length === 0) return undefined
+    await putSession(b, entry.contactId, session).write()
     return built
   })
+}
+
+function inSeqOrder (entries: OutboxEntry[]): OutboxEntry[] {
+  return [...entries].sort((a, b) => (a.seq as number) - (b.seq as number))
+}
+
+/** Adds an outbox entry with its envelope already built (send(), receipts of a receive) to `b`; returns the state. */
+export function putSealedEntry (b: StoreBatch, entry: OutboxEntry, session: RatchetState, content: Content, rng: CoreContext['rng']): RatchetState {
+  const sealed = sealEnvelope(session, content, rng)
+  b.putJson(outboxKey(entry.id), { ...entry, envelope: sealed.envelope })
+  return sealed.state
 }
 
 /** Moves a message's status forward (no-op otherwise), optionally deleting the outbox entry in the same write. */
@@ -58,7 +106,7 @@ export async function advanceMessage (ctx: CoreContext, contactId: string, seq: 
       if (status === 'failed') out.failure = opts.failure ?? 'failed'
       b.putJson(messageKey(contactId, seq), out).appendEvent('message.status', statusEvent(out))
     }
-    if (b.length > 0) await b.write()
+    if (b.length > 0) await b.write(LAZY_WRITE)
     return out
   })
 }
@@ -70,14 +118,14 @@ async function finish (ctx: CoreContext, entry: OutboxEntry, path: DirectPath | 
       await advanceMessage(ctx, entry.contactId, entry.seq as number, status, 'mailbox')
       await ctx.lock.run(entry.contactId, async () => {
         const cur = await loadEntry(ctx.store, entry.id)
-        if (cur !== undefined) await ctx.store.putJson(outboxKey(entry.id), { ...cur, deposited: true })
+        if (cur !== undefined) await ctx.store.batch().putJson(outboxKey(entry.id), { ...cur, deposited: true }).write(LAZY_WRITE)
       })
     } else {
       await advanceMessage(ctx, entry.contactId, entry.seq as number, status, path, { deleteEntry: entry.id })
     }
     return
   }
-  await ctx.lock.run(entry.contactId, async () => { await ctx.store.del(outboxKey(entry.id)) })
+  await ctx.lock.run(entry.contactId, async () => { await ctx.store.batch().del(outboxKey(entry.id)).write(LAZY_WRITE) })
 }
 
 /** One attempt; reschedules itself while the entry is not done. */
@@ -124,7 +172,7 @@ export async function attemptDelivery (ctx: CoreContext, id: string): Promise<vo
     const cur = await loadEntry(ctx.store, id)
     if (cur === undefined) return -1
     const next = { ...cur, deposited: cur.deposited || current.deposited, attempts: cur.attempts + 1 }
-    await ctx.store.putJson(outboxKey(id), next)
+    await ctx.store.batch().putJson(outboxKey(id), next).write(LAZY_WRITE)
     return next.attempts
   })
   if (attempts > 0) ctx.outbox.schedule(id, backoff(t, attempts))

@@ -5,8 +5,10 @@
  * allocated SEQ_STEP apart at local arrival (outgoing: when sent; incoming: when received), so in and out interleave
  * in the order this node saw them. Each sender's messages are still kept in their sender seq order: an incoming
  * message whose sender seq is lower than one already stored (reordered or recovered from the mailbox) is given a
- * position between its predecessor and its successor. `seq` is therefore ascending but not contiguous; use it only
- * as a cursor (messages.list `before`, messages.markRead `upTo`).
+ * position between its predecessor and its successor (receive.ts placeIncoming); in the rare case that no free
+ * position is left there, that sender's later messages each move up one slot, so their `seq` can change (their
+ * order never does). `seq` is therefore ascending but not contiguous; use it only as a cursor (messages.list
+ * `before`, messages.markRead `upTo`).
  */
 export type MessageStatus = 'queued' | 'sent' | 'mailbox' | 'delivered' | 'read' | 'failed'
 export type MessagePath = 'direct' | 'relayed' | 'mailbox'

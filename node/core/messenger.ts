@@ -15,18 +15,18 @@ import {
   contactKey, messageIdKey, messageKey, messagePrefix, newId, outboxKey, prefixRange, PREFIX, type Store
 } from '../store/index.js'
 import { systemClock, type Clock } from './clock.js'
-import { CORE_PREFIX, DEFAULT_TIMINGS, SEQ_STEP, type Timings } from './constants.js'
+import { CORE_PREFIX, DEFAULT_TIMINGS, LAZY_WRITE, SEQ_STEP, type Timings } from './constants.js'
 import { cleanName, recordIdentity, toContact, type Contact, type ContactRecord } from './contacts.js'
 import type { CoreContext } from './context.js'
-import { attemptDelivery } from './delivery.js'
+import { attemptDelivery, putSealedEntry, textContent } from './delivery.js'
 import { BlockedError, InvalidParamsError, MessageTooLargeError, MessengerStoppedError, UnknownContactError } from './errors.js'
 import * as invites from './invites.js'
 import { statusEvent, toMessage, type Message, type MessageRecord } from './messages.js'
 import type { InboundEnvelope, Net } from './net.js'
-import { listEntries, Outbox, type OutboxEntry } from './outbox.js'
+import { inDeliveryOrder, listEntries, Outbox, type OutboxEntry } from './outbox.js'
 import { queueReceipts } from './receipts.js'
 import { handleMessage } from './receive.js'
-import { KeyedLock } from './sessions.js'
+import { KeyedLock, loadSession, putSession } from './sessions.js'
 
 export interface MessengerInit {
   store: Store
@@ -49,7 +49,8 @@ export class Messenger {
   name: string
   private readonly ctx: CoreContext
   private readonly hooks: invites.ContactHooks
-  private readonly stopController = new AbortController()
+  /** live deadlines (ctx.deadline), aborted by stop() */
+  private readonly deadlines = new Set<AbortController>()
   private started = false
   private stopped = false
   private handlersRegistered = false
@@ -74,13 +75,14 @@ export class Messenger {
       log,
       isOnline: (peerId) => { try { return init.net.isConnected(peerId) } catch { return false } },
       deadline: (ms) => {
+        // No listener on a shared signal per attempt (hundreds may be in flight): stop() aborts the live set.
         const ac = new AbortController()
+        if (this.stopped) { ac.abort(new MessengerStoppedError()); return { signal: ac.signal, done: () => {} } }
         const timer = clock.setTimeout(() => ac.abort(new TernError('ERR_TIMEOUT', 'deadline')), ms)
-        const onStop = (): void => ac.abort(new MessengerStoppedError())
-        this.stopController.signal.addEventListener('abort', onStop, { once: true })
+        this.deadlines.add(ac)
         return {
           signal: ac.signal,
-          done: () => { clock.clearTimeout(timer); this.stopController.signal.removeEventListener('abort', onStop) }
+          done: () => { clock.clearTimeout(timer); this.deadlines.delete(ac) }
         }
       }
     }
@@ -109,14 +111,15 @@ export class Messenger {
     }
     this.ctx.outbox.start()
     await this.announceContacts()
-    for (const e of await listEntries(this.ctx.store)) this.ctx.outbox.schedule(e.id)
+    for (const e of inDeliveryOrder(await listEntries(this.ctx.store))) this.ctx.outbox.schedule(e.id)
   }
 
   /** Stops timers and waits for in-flight attempts and store writes. The store stays open (the caller owns it). */
   async stop (): Promise<void> {
     if (this.stopped) return
     this.stopped = true
-    this.stopController.abort()
+    for (const ac of this.deadlines) ac.abort(new MessengerStoppedError())
+    this.deadlines.clear()
     await this.ctx.outbox.stop()
     await this.ctx.lock.idle()
   }
@@ -193,8 +196,11 @@ export class Messenger {
   // ---- messages
 
   /**
-   * Queues a text: message (status queued), outbox entry, idempotency index and event in ONE write, then delivery
-   * starts. A repeated idempotencyKey returns the first message.
+   * Queues a text: message (status queued), outbox entry, idempotency index and event in ONE durable write, then
+   * delivery starts at once. When the session exists the text is encrypted here, under the contact's lock that also
+   * allocates its seq, and the envelope is stored in the entry with the advanced ratchet state: the ratchet order of a
+   * contact's texts is therefore their seq order, and an attempt needs no write before it goes on the wire.
+   * A repeated idempotencyKey returns the first message.
    */
   async send (p: { to: string, text: string, idempotencyKey?: string }): Promise<Message> {
     this.check()
@@ -227,7 +233,9 @@ export class Messenger {
         .appendEvent('message.status', statusEvent(m))
       if (m.status === 'queued') {
         const entry: OutboxEntry = { id: m.id, contactId: c.id, kind: 'text', seq, envelope: null, deposited: false, attempts: 0, createdAt: now }
-        b.putJson(outboxKey(m.id), entry)
+        const session = await loadSession(store, c.id)
+        if (session === undefined) b.putJson(outboxKey(m.id), entry) // built by the outbox once the session exists
+        else putSession(b, c.id, putSealedEntry(b, entry, session, textContent(m), this.ctx.rng))
       }
       if (ikKey !== undefined) b.putJson(ikKey, { contactId: c.id, seq })
       await b.write()
@@ -300,7 +308,7 @@ export class Messenger {
 
   /** Retries every outbox entry of a contact now (session established, peer online, unblocked). */
   private async kick (contactId: string): Promise<void> {
-    for (const e of await listEntries(this.ctx.store)) if (e.contactId === contactId) this.ctx.outbox.schedule(e.id)
+    for (const e of inDeliveryOrder(await listEntries(this.ctx.store))) if (e.contactId === contactId) this.ctx.outbox.schedule(e.id)
   }
 
   private async handlePresence (peerId: string, online: boolean): Promise<void> {
@@ -313,7 +321,7 @@ export class Messenger {
       if (cur === undefined) return
       const next = { ...cur, lastSeen: now }
       await this.ctx.store.batch().putJson(contactKey(c.id), next)
-        .appendEvent('contact.presence', { id: c.id, online, lastSeen: now }).write()
+        .appendEvent('contact.presence', { id: c.id, online, lastSeen: now }).write(LAZY_WRITE)
     })
     if (online) await this.kick(c.id)
   }
@@ -334,8 +342,9 @@ export class Messenger {
         case 'message': await handleMessage(this.ctx, this.hooks, e, env.message); break
       }
     } catch (err) {
-      // Protocol failures will not heal on redelivery: acknowledge and drop. Anything else (store) is retried.
-      if (err instanceof TernError && !['ERR_STORE_CLOSED', 'ERR_CORRUPT_STORE', 'ERR_MESSENGER_STOPPED'].includes(err.code)) {
+      // Protocol failures will not heal on redelivery: acknowledge and drop. Anything else (store; a message too far
+      // ahead of its chain, whose predecessors are still on their way) is left unacknowledged and comes again.
+      if (err instanceof TernError && !['ERR_STORE_CLOSED', 'ERR_CORRUPT_STORE', 'ERR_MESSENGER_STOPPED', 'ERR_TOO_MANY_SKIPPED'].includes(err.code)) {
         this.ctx.log({ msg: 'envelope dropped', type: env.type, code: err.code })
         return
       }

@@ -42,6 +42,19 @@ export async function listEntries (store: Store): Promise<OutboxEntry[]> {
   return (await store.listJson<OutboxEntry>(prefixRange(PREFIX.outbox))).map(e => e.value)
 }
 
+/**
+ * Entries in delivery order: per contact, texts by their position (= the sender seq order, which is also the order
+ * their envelopes were encrypted in), everything else by creation time. Keys are random ids (o/<id>), so the store's
+ * order says nothing; a restart or a kick resumes in this order instead (PROTOCOL.md §10).
+ */
+export function inDeliveryOrder (entries: OutboxEntry[]): OutboxEntry[] {
+  return [...entries].sort((a, b) => {
+    if (a.contactId !== b.contactId) return a.contactId < b.contactId ? -1 : 1
+    if (a.seq !== undefined && b.seq !== undefined) return a.seq - b.seq
+    return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  })
+}
+
 /** Delay before retry number `attempts` (≥ 1): exponential, capped. */
 export function backoff (t: Timings, attempts: number): number {
   return Math.min(t.RETRY_BACKOFF_MAX_MS, t.RETRY_BACKOFF_MIN_MS * 2 ** Math.max(0, Math.min(30, attempts - 1)))
@@ -59,14 +72,16 @@ export class Outbox {
 
   start (): void { this.stopped = false }
 
+  /** Runs the entry after `delayMs`; with no delay it starts now (no timer tick on the send path). */
   schedule (id: string, delayMs = 0): void {
     if (this.stopped) return
     const old = this.timers.get(id)
-    if (old !== undefined) this.clock.clearTimeout(old)
+    if (old !== undefined) { this.clock.clearTimeout(old); this.timers.delete(id) }
+    if (delayMs <= 0) { this.run(id); return }
     this.timers.set(id, this.clock.setTimeout(() => {
       this.timers.delete(id)
       this.run(id)
-    }, Math.max(0, delayMs)))
+    }, delayMs))
   }
 
   private run (id: string): void {

@@ -6,9 +6,11 @@
  */
 import { toBase64url } from '../../protocol/crypto/index.js'
 import { openContent, type Content, type RatchetMessage } from '../../protocol/envelope/index.js'
-import { DuplicateMessageError, ratchetDecrypt } from '../../protocol/ratchet/index.js'
+import { DuplicateMessageError, TooManySkippedError, ratchetDecrypt } from '../../protocol/ratchet/index.js'
 import { TernError } from '../../protocol/errors.js'
-import { contactKey, encodeU64, messageIdKey, messageKey, messagePrefix, parseMessageKey, prefixRange, PREFIX } from '../store/index.js'
+import {
+  contactKey, decodeU64, encodeU64, messageIdKey, messageKey, messagePrefix, parseMessageKey, prefixRange, PREFIX, type StoreBatch
+} from '../store/index.js'
 import { CORE_PREFIX, SEQ_STEP } from './constants.js'
 import { capabilityFromInfo, cleanName, toContact, type ContactRecord } from './contacts.js'
 import type { CoreContext } from './context.js'
@@ -33,31 +35,71 @@ async function candidates (ctx: CoreContext, e: InboundEnvelope): Promise<string
 }
 
 /**
- * Position for an incoming message with sender seq `s` (messages.ts): between its predecessor and the first stored
- * message of this sender with a higher seq when there is one, else appended.
+ * Position for an incoming message with sender seq `s` (messages.ts), so that each sender's messages stay in sender
+ * seq order whatever order they arrive in (reordered direct sends, mailbox races, retries after a restart):
+ *  - no stored message of this sender has a higher seq: appended (next.lastPos advances); known without a scan when
+ *    `s` is above next.lastInSeq;
+ *  - else between its successor S (the first stored higher seq) and the message just before S, at the point given by
+ *    interpolating the sender seqs of its stored neighbours, so a run of k missing messages filling one gap in ANY
+ *    order fits as long as the gap holds k positions (SEQ_STEP = 1024);
+ *    (interpolation keeps every gap at least as wide as the seqs still missing in it, and the ratchet's MAX_SKIP
+ *    (1000) keeps that below SEQ_STEP, so the next case is a safety net, not a path the tests reach);
+ *  - if no free position is left there, the message takes S's position and this sender's later messages each move
+ *    up to the next one's position, the last to a new appended one (their `seq` changes, their order does not).
+ * Runs under the contact's lock; the moves go into `b`, the caller's write.
  */
-async function positionFor (ctx: CoreContext, c: ContactRecord, s: number): Promise<number | undefined> {
-  const range = prefixRange(`${CORE_PREFIX.senderSeq}${c.id}/`)
-  let nextPos: number | undefined
-  for await (const { value } of ctx.store.iterateJson<{ pos: number }>({ gt: senderSeqKey(c.id, s), lt: range.lt, limit: 1 })) nextPos = value.pos
-  if (nextPos === undefined) return undefined
+async function placeIncoming (ctx: CoreContext, b: StoreBatch, next: ContactRecord, s: number): Promise<number> {
+  const fresh = next.lastInSeq !== undefined && s > next.lastInSeq
+  next.lastInSeq = Math.max(next.lastInSeq ?? 0, s)
+  if (fresh) { next.lastPos += SEQ_STEP; return next.lastPos } // the common case: nothing of theirs after it
+  const range = prefixRange(`${CORE_PREFIX.senderSeq}${next.id}/`)
+  const after = { gt: senderSeqKey(next.id, s), lt: range.lt }
+  let succ: { seq: number, pos: number } | undefined
+  for await (const { key, value } of ctx.store.iterateJson<{ pos: number }>({ ...after, limit: 1 })) succ = { seq: senderSeqOf(key), pos: value.pos }
+  if (succ === undefined) { next.lastPos += SEQ_STEP; return next.lastPos }
+
   let prevPos = 0
-  for await (const { key } of ctx.store.iterate({ gte: messagePrefix(c.id), lt: messageKey(c.id, nextPos), reverse: true, limit: 1 })) {
+  for await (const { key } of ctx.store.iterate({ gte: messagePrefix(next.id), lt: messageKey(next.id, succ.pos), reverse: true, limit: 1 })) {
     prevPos = parseMessageKey(key).seq
   }
-  const mid = prevPos + Math.floor((nextPos - prevPos) / 2)
-  return mid > prevPos && mid < nextPos ? mid : undefined
+  let prevSeq = 0
+  for await (const { key } of ctx.store.iterate({ gte: range.gte, lt: senderSeqKey(next.id, s), reverse: true, limit: 1 })) prevSeq = senderSeqOf(key)
+  const pos = prevPos + Math.floor((succ.pos - prevPos) * (s - prevSeq) / (succ.seq - prevSeq))
+  if (pos > prevPos && pos < succ.pos) return pos
+
+  // No room: shift this sender's later messages up by one slot each (ascending positions, ascending seqs).
+  const later = await ctx.store.listJson<{ pos: number }>(after)
+  const slots = [...later.map(e => e.value.pos), next.lastPos += SEQ_STEP]
+  for (let i = 0; i < later.length; i++) {
+    const seq = senderSeqOf(later[i].key)
+    const m = await ctx.store.getJson<MessageRecord>(messageKey(next.id, slots[i]))
+    if (m === undefined) continue
+    const to = slots[i + 1]
+    b.putJson(messageKey(next.id, to), { ...m, seq: to })
+      .putJson(messageIdKey(next.id, m.id), { seq: to })
+      .putJson(senderSeqKey(next.id, seq), { pos: to })
+  }
+  ctx.log({ msg: 'late message: later messages moved', contact: next.id, moved: later.length })
+  return slots[0]
 }
 
+const senderSeqOf = (key: string): number => decodeU64(key.slice(key.lastIndexOf('/') + 1))
+
 export async function handleMessage (ctx: CoreContext, hooks: ContactHooks, e: InboundEnvelope, msg: RatchetMessage): Promise<void> {
+  let tooFarAhead: TooManySkippedError | undefined
   for (const contactId of await candidates(ctx, e)) {
     const done = await ctx.lock.run(contactId, async () => await tryContact(ctx, hooks, contactId, e, msg))
-    if (done) return
+    if (done === true) return
+    if (done instanceof TooManySkippedError) tooFarAhead = done
   }
+  // More than MAX_SKIP messages ahead of its chain: the earlier ones are still on their way (mailbox, retries).
+  // Rejecting leaves the envelope unacknowledged (no direct ack, no relay ack), so it comes again once they arrived,
+  // instead of being acknowledged and lost.
+  if (tooFarAhead !== undefined) throw tooFarAhead
   ctx.log({ msg: 'undecryptable message dropped', path: e.path })
 }
 
-async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: string, e: InboundEnvelope, msg: RatchetMessage): Promise<boolean> {
+async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: string, e: InboundEnvelope, msg: RatchetMessage): Promise<boolean | TooManySkippedError> {
   const c = await ctx.store.getJson<ContactRecord>(contactKey(contactId))
   const session = await loadSession(ctx.store, contactId)
   if (c === undefined || session === undefined) return false
@@ -66,13 +108,15 @@ async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: str
     out = ratchetDecrypt(session, msg)
   } catch (err) {
     if (err instanceof DuplicateMessageError) return true // acknowledged again, nothing stored
+    if (err instanceof TooManySkippedError) return err
     if (err instanceof TernError) return false
     throw err
   }
   let content: Content | undefined
   try { content = openContent(out.plaintext) } catch {}
 
-  const b = putSession(ctx.store.batch(), contactId, out.state)
+  const b = ctx.store.batch()
+  const sealing = { state: out.state } // the session, advanced by the receipts encrypted below
   const next: ContactRecord = { ...c }
   let contactChanged = false
   if (c.state === 'pending' && c.role === 'inviter') { next.state = 'established'; contactChanged = true }
@@ -83,8 +127,7 @@ async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: str
       const id = toBase64url(t.id)
       const known = await ctx.store.get(messageIdKey(contactId, id))
       if (known === undefined) {
-        let pos = await positionFor(ctx, next, t.seq)
-        if (pos === undefined) { pos = next.lastPos + SEQ_STEP; next.lastPos = pos }
+        const pos = await placeIncoming(ctx, b, next, t.seq)
         const m: MessageRecord = {
           id, with: contactId, seq: pos, direction: 'in', text: t.body, sentAt: t.sentAt, receivedAt: ctx.clock.now(),
           status: 'delivered', path: e.path, senderSeq: t.seq
@@ -95,7 +138,7 @@ async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: str
           .putJson(messageIdKey(contactId, id), { seq: pos })
           .putJson(senderSeqKey(contactId, t.seq), { pos })
           .appendEvent('message.received', { message: toMessage(m) })
-        receiptEntries.push(...queueReceipts(ctx, b, contactId, 'delivered', [{ id, senderSeq: t.seq }]))
+        receiptEntries.push(...queueReceipts(ctx, b, contactId, 'delivered', [{ id, senderSeq: t.seq }], sealing))
       }
     } else if (content.type === 'receipt') {
       await applyReceipt(ctx, b, contactId, content.receipt)
@@ -106,6 +149,7 @@ async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: str
       contactChanged = true
     }
   }
+  putSession(b, contactId, sealing.state)
   if (contactChanged) {
     b.putJson(contactKey(contactId), next)
     if (next.state !== c.state || next.name !== c.name) b.appendEvent('contact.updated', { contact: toContact(next, ctx.isOnline(c.peerId)) })

@@ -32,6 +32,16 @@ export interface WriteResult {
   cursors: number[]
 }
 
+/**
+ * How durable one write must be before it resolves (the KV's default applies when omitted; LevelKV: sync).
+ *  - sync: true  — fsync'd: survives a process kill AND an OS crash / power loss.
+ *  - sync: false — handed to the kernel (write(2)) before it resolves: survives kill -9 of this process, but an OS
+ *    crash or power loss may lose the last such writes. Writes commit in queue order into one log, so a later sync
+ *    write makes every earlier write durable too. Use it only where losing the write after the fact is harmless
+ *    (a retry or a re-derivation repairs it); never for key material or anything acknowledged to a peer.
+ */
+export interface WriteOptions { sync?: boolean }
+
 /** A set of writes committed atomically (one LevelDB batch), optionally with event appends. Write it once. */
 export interface StoreBatch {
   put: (key: string, value: Uint8Array) => StoreBatch
@@ -40,7 +50,7 @@ export interface StoreBatch {
   /** Appends an event in the same atomic write; its cursor is in write()'s result. */
   appendEvent: (type: string, data?: unknown) => StoreBatch
   readonly length: number
-  write: () => Promise<WriteResult>
+  write: (opts?: WriteOptions) => Promise<WriteResult>
 }
 
 export const META_CHECK = 'check'
@@ -205,17 +215,17 @@ export class Store {
         return b
       },
       get length () { return ops.length + events.length },
-      write: async () => {
+      write: async (opts) => {
         if (written) throw new InvalidArgumentError('batch already written')
         written = true
-        return await this.enqueue(async () => await this.commit(ops, events))
+        return await this.enqueue(async () => await this.commit(ops, events, opts))
       }
     }
     return b
   }
 
   /** Inside the queue: allocates cursors, seals the events, writes everything in one atomic KV batch. */
-  private async commit (ops: KVOp[], events: PendingEvent[]): Promise<WriteResult> {
+  private async commit (ops: KVOp[], events: PendingEvent[], opts?: WriteOptions): Promise<WriteResult> {
     this.check()
     const cursors: number[] = []
     const records: TernEvent[] = []
@@ -235,7 +245,7 @@ export class Store {
       const ck = metaKey(META_EVENT_CURSOR)
       ops.push({ type: 'put', key: ck, value: this.seal(ck, utf8(String(this.cursor))) })
     }
-    if (ops.length > 0) await this.kv.batch(ops)
+    if (ops.length > 0) await this.kv.batch(ops, opts?.sync === undefined ? undefined : { sync: opts.sync })
     if (records.length > 0) this.events.notify(records)
     return { cursors }
   }

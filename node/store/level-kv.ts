@@ -1,6 +1,8 @@
 /**
  * The LevelDB KV (level 10 / classic-level). Keys utf8 (ASCII by keys.ts), values raw bytes ('view' encoding).
- * Writes default to sync=true: a write that resolved survives kill -9 and power loss. LevelDB's own LOCK file makes a
+ * Writes default to sync=true: a write that resolved survives kill -9 and power loss. A write may ask for sync=false
+ * (db.ts WriteOptions): LevelDB then write(2)s the batch to its log before resolving, so it still survives kill -9 of
+ * the process, but not an OS crash or power loss. LevelDB's own LOCK file makes a
  * second open of the same directory fail: that surfaces as HomeInUseError.
  */
 import { Level } from 'level'

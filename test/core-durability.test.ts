@@ -1,0 +1,56 @@
+/**
+ * The core's write modes (node/core/constants.ts LAZY_WRITE, node/store/db.ts WriteOptions): every write that
+ * advances a ratchet session or stores a received message is durable (sync); only the retry-repairable bookkeeping
+ * (status moves, outbox deletions after an ack, lastSeen) is lazy.
+ */
+import t from 'tap'
+import { randomBytes } from 'node:crypto'
+import { MemoryNetwork, connect, startNode, stopNode, waitFor, type TestNode } from './helpers/memory-net.js'
+import { MemoryKV, PREFIX, type KVOp, type KVWriteOptions } from '../node/store/index.js'
+import { generateIdentity } from '../protocol/identity/index.js'
+import { systemRng } from '../protocol/crypto/index.js'
+
+interface Write { keys: string[], sync: boolean | undefined }
+
+/** A kept in-memory KV that records each batch's keys and its sync option. */
+class RecordingKV extends MemoryKV {
+  readonly writes: Write[] = []
+  override async batch (ops: KVOp[], opts?: KVWriteOptions): Promise<void> {
+    this.writes.push({ keys: ops.map(o => o.key), sync: opts?.sync })
+    await super.batch(ops)
+  }
+
+  override async close (): Promise<void> {}
+}
+
+async function recordingNode (network: MemoryNetwork, name: string): Promise<TestNode & { kv: RecordingKV }> {
+  const kv = new RecordingKV()
+  const prior = { identity: generateIdentity(systemRng), dbKey: new Uint8Array(randomBytes(32)), kv } as unknown as TestNode
+  return await startNode(network, name, prior) as TestNode & { kv: RecordingKV }
+}
+
+t.test('session and received-message writes are durable; bookkeeping is lazy', async tt => {
+  const network = new MemoryNetwork()
+  const a = await recordingNode(network, 'alice')
+  const b = await recordingNode(network, 'bob')
+  tt.teardown(async () => { await stopNode(a); await stopNode(b) })
+  const [aToB] = await connect(a, b)
+  const fromA = a.kv.writes.length
+  const fromB = b.kv.writes.length
+  const m = await a.m.send({ to: aToB, text: 'durable?' })
+  await waitFor('delivered', async () => (await a.m.listMessages({ with: aToB })).find(x => x.id === m.id)?.status === 'delivered')
+  const writes = [...a.kv.writes.slice(fromA), ...b.kv.writes.slice(fromB)]
+  const touches = (w: Write, prefix: string): boolean => w.keys.some(k => k.startsWith(prefix))
+  const sessionWrites = writes.filter(w => touches(w, PREFIX.session))
+  tt.ok(sessionWrites.length >= 3, 'send, receive and the receipt\'s receive each advance a session')
+  tt.same(sessionWrites.filter(w => w.sync === false), [], 'no session write is lazy')
+  const received = b.kv.writes.slice(fromB).filter(w => touches(w, PREFIX.message))
+  tt.ok(received.length >= 1 && received.every(w => w.sync !== false), 'the received message is written durably before the ack')
+  tt.ok(writes.some(w => w.sync === false), 'status moves and outbox deletions are lazy')
+  const aWrites = a.kv.writes.slice(fromA)
+  const first = aWrites.find(w => w.keys.includes(`${PREFIX.outbox}${m.id}`))
+  tt.ok(first !== undefined && touches(first, PREFIX.session) && touches(first, PREFIX.message),
+    'send() queues and encrypts the text in ONE write: the first attempt needs no write before the wire')
+  tt.equal(b.kv.writes.slice(fromB).filter(w => touches(w, PREFIX.session)).length, 1,
+    'the receiver writes its session once: the delivery receipt is encrypted in the receive write')
+})
