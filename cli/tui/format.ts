@@ -4,23 +4,10 @@
  * cli/tui/README.md); knows nothing of Ink or of the client.
  */
 import type { Contact, Message, MessagePath, MessageStatus, NodeStatus } from './types.js'
+import { RpcErrorCode } from '../../node/rpc/errors.js'
 
-/** JSON-RPC error codes the UI explains (node/rpc/errors.ts RpcErrorCode; the numbers are stable). */
-export const ERR = Object.freeze({
-  LOCKED: -32001,
-  WRONG_PASSPHRASE: -32002,
-  ALREADY_INITIALISED: -32003,
-  NOT_INITIALISED: -32004,
-  UNKNOWN_CONTACT: -32010,
-  BLOCKED: -32011,
-  BAD_INVITE: -32020,
-  EXPIRED_INVITE: -32021,
-  USED_INVITE: -32022,
-  CONTACT_EXISTS: -32023,
-  MESSAGE_TOO_LARGE: -32030,
-  UNREACHABLE: -32040,
-  INVALID_PARAMS: -32602
-})
+/** JSON-RPC error codes the UI explains: the API's own table (node/rpc/errors.ts; the numbers are stable). */
+export const ERR = RpcErrorCode
 
 export const STATUS_GLYPHS: Readonly<Record<MessageStatus, string>> = Object.freeze({
   queued: '○',
