@@ -85,9 +85,12 @@ export async function runTuiCommand (opts: TuiOpts): Promise<void> {
   process.once('SIGHUP', onSignal)
   process.once('SIGTERM', onSignal)
   try {
+    // Ink renders only its last frame when it believes it runs in CI (is-in-ci reads CI / CONTINUOUS_INTEGRATION at
+    // import). tern draws only on a TTY, i.e. for a person at a terminal, so that guess is wrong here: clear it
+    // before Ink loads (CI's own end-to-end tests run tern in tmux panes that inherit CI=true).
+    process.env.CI = '0'
+    process.env.CONTINUOUS_INTEGRATION = '0'
     const { runTui } = await import('../tui/index.js')
-    // A relay typed on the first-run screen goes into the local config (not possible for a remote daemon).
-    const home = opts.connect === undefined ? homeOf(opts) : undefined
     await runTui({
       client,
       ownsDaemon: owned !== undefined && !keep,

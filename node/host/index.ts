@@ -28,7 +28,7 @@ import { isLoopback, isPrivate } from '@libp2p/utils'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { FaultTolerance, type Libp2p, type PrivateKey } from '@libp2p/interface'
 import { createLibp2p } from 'libp2p'
 import { messaging, type MessagingService } from '../messaging/index.js'
 import { DEFAULT_LISTEN, LOOPBACK_INBOUND_THRESHOLD, TERN_KAD_PROTOCOL } from './constants.js'
@@ -87,6 +87,9 @@ export async function createNodeHost (init: NodeHostInit): Promise<NodeHost> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: init.allowPrivateAddresses === true ? { inboundConnectionThreshold: LOOPBACK_INBOUND_THRESHOLD } : {},
+    // a relay that refuses our reservation must not stop the node from starting (an unreachable one is retried by
+    // the circuit-relay patch, patches/README.md); the node serves its API and dials contacts without it
+    transportManager: { faultTolerance: FaultTolerance.NO_FATAL },
     services
   })
   return node as unknown as NodeHost
