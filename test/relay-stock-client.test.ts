@@ -13,16 +13,13 @@ import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { createLibp2p } from 'libp2p'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import t from 'tap'
-import { REPO_ROOT, spawnRelay } from './helpers/relay-process.js'
+import { spawnRelay } from './helpers/relay-process.js'
 
 const HOP = '/libp2p/circuit/relay/0.2.0/hop'
 const KAD = '/tern/kad/1.0.0'
 const MAILBOX = '/tern/mailbox/1.0.0'
 const ECHO = '/test/echo/1.0.0'
-const mailboxPresent = existsSync(join(REPO_ROOT, 'bootstrap', 'mailbox', 'index.ts'))
 
 async function stockClient (listen: string[] = []) {
   return await createLibp2p({
@@ -77,7 +74,7 @@ t.test('stock clients: identify, ping, reservation, relayed echo, mailbox garbag
   t.ok(protocols.includes('/ipfs/ping/1.0.0'), 'relay speaks ping')
   t.ok(protocols.includes('/ipfs/id/1.0.0'), 'relay speaks identify')
   t.notOk(protocols.includes('/ipfs/kad/1.0.0'), 'not on the IPFS DHT')
-  if (mailboxPresent) t.ok(protocols.includes(MAILBOX), `relay speaks ${MAILBOX}`)
+  t.ok(protocols.includes(MAILBOX), `relay speaks ${MAILBOX}`)
 
   // ping
   const rtt = await a.services.ping.ping(relayAddr)
@@ -119,7 +116,7 @@ t.test('stock clients: identify, ping, reservation, relayed echo, mailbox garbag
   t.equal(Buffer.compare(echoed, Buffer.from(payload)), 0, '50 kB echoed intact through the relay')
   await s.close()
 
-  await t.test('garbage on the mailbox protocol closes that stream only', { skip: mailboxPresent ? false : 'bootstrap/mailbox/ not in this tree' }, async t => {
+  await t.test('garbage on the mailbox protocol closes that stream only', async t => {
     const relayConn = a.getConnections(relayId)[0]
     const connId = relayConn.id
     // a frame of junk, and a length prefix far over any frame limit (100 MB)
