@@ -18,22 +18,6 @@ export const STATUS_RANK: Readonly<Record<MessageStatus, number>> = Object.freez
   queued: 0, sent: 1, mailbox: 2, delivered: 3, read: 4, failed: 5
 })
 
-export interface MessageRecord {
-  /** public id = base64url of the 16-byte wire message id (Text.id) */
-  id: string
-  with: string
-  seq: number
-  direction: 'in' | 'out'
-  text: string
-  sentAt: number
-  receivedAt: number | null
-  status: MessageStatus
-  path: MessagePath | null
-  failure?: string
-  /** the sender's seq in Text.seq */
-  senderSeq: number
-}
-
 export interface Message {
   id: string
   with: string
@@ -45,6 +29,12 @@ export interface Message {
   status: MessageStatus
   path: MessagePath | null
   failure?: string
+}
+
+/** A stored message: the API's Message plus the sender's own sequence number (Text.seq). */
+export interface MessageRecord extends Message {
+  /** the sender's seq in Text.seq */
+  senderSeq: number
 }
 
 export function toMessage (m: MessageRecord): Message {

@@ -3,9 +3,10 @@
  * exclusive creation) over the target, then fsync the directory so the rename itself is durable. A reader sees the
  * old file or the new one, never a torn one, even after kill -9 or power loss. Owns no file formats.
  */
-import { open, rename, link, unlink } from 'node:fs/promises'
+import { open, rename, link, unlink, readFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { dirname, basename, join } from 'node:path'
+import { NotInitializedError } from '../errors.js'
 
 /** Mode of every file Tern writes in its home: owner read/write only. */
 export const FILE_MODE = 0o600
@@ -71,4 +72,14 @@ export async function createFileExclusive (path: string, data: Uint8Array | stri
 /** True for a Node fs error with the given code. */
 export function isErrno (e: unknown, code: string): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code
+}
+
+/** Reads a file of the home as text; a missing one means the home is not initialised (NotInitializedError). */
+export async function readHomeFile (path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) throw new NotInitializedError(path)
+    throw e
+  }
 }

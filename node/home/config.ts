@@ -3,11 +3,10 @@
  * write; knows nothing of keys. Unknown fields are kept as they are (a newer Tern may have written them).
  *   { "version": 1, "name": "Alice", "relays": ["/ip4/203.0.113.7/tcp/4001/p2p/12D3Koo..."], "listen"?: [...] }
  */
-import { readFile } from 'node:fs/promises'
 import { multiaddr } from '@multiformats/multiaddr'
-import { ConfigError, NotInitializedError, AlreadyInitializedError, type ConfigIssue } from '../errors.js'
+import { ConfigError, AlreadyInitializedError, type ConfigIssue } from '../errors.js'
 import { homePaths, ensureHome } from './paths.js'
-import { writeFileAtomic, createFileExclusive, isErrno } from './atomic.js'
+import { writeFileAtomic, createFileExclusive, isErrno, readHomeFile } from './atomic.js'
 
 /** config.json version written by this code. */
 export const CONFIG_VERSION = 1
@@ -75,13 +74,7 @@ export function validateConfig (v: unknown): TernConfig {
 /** Reads and validates `<home>/config.json`. NotInitializedError if missing; ConfigError if invalid. */
 export async function readConfig (home: string): Promise<TernConfig> {
   const path = homePaths(home).config
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) throw new NotInitializedError(path)
-    throw e
-  }
+  const text = await readHomeFile(path)
   let v: unknown
   try { v = JSON.parse(text) } catch { throw new ConfigError([{ field: '(file)', problem: 'not valid JSON' }]) }
   return validateConfig(v)

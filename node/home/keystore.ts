@@ -20,17 +20,16 @@
  * Every read is read-only: a wrong passphrase changes nothing. Every write is temp + fsync + rename.
  */
 import { scrypt } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import {
   aeadSeal, aeadOpen, sha256, systemRng, toBase64url, fromBase64url, utf8, concat, u32be, readU32be, wipe,
   AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Rng
 } from '../../protocol/crypto/index.js'
 import { InvalidArgumentError } from '../../protocol/errors.js'
 import {
-  WrongPassphraseError, CorruptStoreError, AlreadyInitializedError, NotInitializedError
+  WrongPassphraseError, CorruptStoreError, AlreadyInitializedError
 } from '../errors.js'
 import { homePaths, ensureHome } from './paths.js'
-import { writeFileAtomic, createFileExclusive, isErrno } from './atomic.js'
+import { writeFileAtomic, createFileExclusive, isErrno, readHomeFile } from './atomic.js'
 
 /** keys.json `format` field. */
 export const KEYSTORE_FORMAT = 'tern-keystore'
@@ -295,13 +294,7 @@ function checksumOf (body: Omit<KeystoreFile, 'checksum'>): string {
 
 async function loadFile (home: string): Promise<KeystoreFile> {
   const path = homePaths(home).keys
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (e) {
-    if (isErrno(e, 'ENOENT')) throw new NotInitializedError(path)
-    throw e
-  }
+  const text = await readHomeFile(path)
   return decodeFile(text)
 }
 
