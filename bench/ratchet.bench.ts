@@ -42,7 +42,7 @@ const spread = (xs: number[]): string => `${fmtRun(Math.min(...xs))}-${fmtRun(Ma
 
 export default async function (r: Reporter): Promise<void> {
   const plaintexts = fixedPlaintexts(PLAINTEXT_COUNT, PLAINTEXT_BYTES)
-  const tern = ternImplementation(plaintexts[1].subarray(0, 64))
+  const tern = await ternImplementation(plaintexts[1].subarray(0, 64))
   const lib = await loadLibsignal(plaintexts[0].subarray(0, 64), r)
 
   /** Runs `measure` for Tern and libsignal (interleaved) and reports Tern's figure against libsignal's. */

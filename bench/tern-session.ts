@@ -9,16 +9,40 @@
  * - receive: decodeEnvelope → load + deserializeState → ratchetDecrypt → serializeState + store → unpad.
  * Side 0 is the inviter (the ratchet's sender, "Alice"), side 1 the invitee.
  */
-import { systemRng, utf8, type Rng } from '../protocol/crypto/index.js'
-import { decodeEnvelope, encodeEnvelope, pad, unpad } from '../protocol/envelope/index.js'
-import {
-  acceptContactRequest, completeContactAccept, createContactRequest, openContactRequest, requestInviteTag
-} from '../protocol/handshake/index.js'
-import { generateIdentity, type IdentityKeyPair } from '../protocol/identity/index.js'
-import { createInvite, decodeInvite, type OpenInvite } from '../protocol/invite/index.js'
-import { generatePqPreKey, generateSignedPreKey, type PqPreKeyPair, type SignedPreKeyPair } from '../protocol/prekeys/index.js'
-import { deserializeState, ratchetDecrypt, ratchetEncrypt, serializeState } from '../protocol/ratchet/index.js'
+import { existsSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import type { IdentityKeyPair } from '../protocol/identity/index.js'
+import type { OpenInvite } from '../protocol/invite/index.js'
+import type { PqPreKeyPair, SignedPreKeyPair } from '../protocol/prekeys/index.js'
+import type { Rng } from '../protocol/crypto/index.js'
 import type { Implementation, SessionHarness, Side } from './harness.js'
+
+/** The protocol modules the harness drives, as one namespace per folder. */
+interface Protocol {
+  crypto: typeof import('../protocol/crypto/index.js')
+  envelope: typeof import('../protocol/envelope/index.js')
+  handshake: typeof import('../protocol/handshake/index.js')
+  identity: typeof import('../protocol/identity/index.js')
+  invite: typeof import('../protocol/invite/index.js')
+  prekeys: typeof import('../protocol/prekeys/index.js')
+  ratchet: typeof import('../protocol/ratchet/index.js')
+}
+
+const FOLDERS = ['crypto', 'envelope', 'handshake', 'identity', 'invite', 'prekeys', 'ratchet'] as const
+
+/**
+ * Loads protocol/ from the compiled build (dist/, which `npm run bench` makes first: the JavaScript users run) or,
+ * without one, from the sources through the tsx loader. Measured here: the same code runs 15-30 % slower through
+ * tsx (source maps and the loader's transform), which would understate Tern against libsignal's native code.
+ */
+export async function loadProtocol (): Promise<{ protocol: Protocol, compiled: boolean }> {
+  const dist = new URL('../dist/protocol/', import.meta.url)
+  const compiled = FOLDERS.every(f => existsSync(new URL(`${f}/index.js`, dist)))
+  const base = compiled ? dist : new URL('../protocol/', import.meta.url)
+  const out: Record<string, unknown> = {}
+  for (const f of FOLDERS) out[f] = await import(pathToFileURL(new URL(`${f}/index.${compiled ? 'js' : 'ts'}`, base).pathname).href)
+  return { protocol: out as unknown as Protocol, compiled }
+}
 
 export interface TernPrep {
   inviter: IdentityKeyPair
@@ -33,13 +57,20 @@ export interface TernPrep {
 /** Each side's ratchet state as its store holds it: bytes only. */
 export type TernPair = [Uint8Array, Uint8Array]
 
-function envelopeBody (wire: Uint8Array, type: 'contact_request' | 'contact_accept'): Uint8Array {
-  const env = decodeEnvelope(wire)
+function envelopeBody (P: Protocol, wire: Uint8Array, type: 'contact_request' | 'contact_accept'): Uint8Array {
+  const env = P.envelope.decodeEnvelope(wire)
   if (env.type !== type) throw new Error(`tern: expected ${type}, got ${env.type}`)
   return env.bytes
 }
 
-export function ternHarness (opts: { firstMessage: Uint8Array, rng?: Rng }): SessionHarness<TernPrep, TernPair> {
+export function ternHarness (P: Protocol, opts: { firstMessage: Uint8Array, rng?: Rng }): SessionHarness<TernPrep, TernPair> {
+  const { decodeEnvelope, encodeEnvelope, pad, unpad } = P.envelope
+  const { acceptContactRequest, completeContactAccept, createContactRequest, openContactRequest, requestInviteTag } = P.handshake
+  const { generateIdentity } = P.identity
+  const { createInvite, decodeInvite } = P.invite
+  const { generatePqPreKey, generateSignedPreKey } = P.prekeys
+  const { deserializeState, ratchetDecrypt, ratchetEncrypt, serializeState } = P.ratchet
+  const { systemRng, utf8 } = P.crypto
   const rng = opts.rng ?? systemRng
   const first = opts.firstMessage
   return {
@@ -76,7 +107,7 @@ export function ternHarness (opts: { firstMessage: Uint8Array, rng?: Rng }): Ses
       })
       const reqWire = encodeEnvelope({ type: 'contact_request', bytes: req.request })
       // inviter: open the request, PQXDH, ContactAccept with the first (padded) ratchet message
-      const reqBytes = envelopeBody(reqWire, 'contact_request')
+      const reqBytes = envelopeBody(P, reqWire, 'contact_request')
       requestInviteTag(reqBytes) // the node looks the invite record up by this tag
       const opened = openContactRequest({ bytes: reqBytes, invite: p.inviteRecord, myIdentity: p.inviter, now: p.now })
       const acc = acceptContactRequest({ opened, myIdentity: p.inviter, firstPlaintext: pad(first), rng })
@@ -84,7 +115,7 @@ export function ternHarness (opts: { firstMessage: Uint8Array, rng?: Rng }): Ses
       const accWire = encodeEnvelope({ type: 'contact_accept', bytes: acc.accept })
       // invitee: complete
       const done = completeContactAccept({
-        bytes: envelopeBody(accWire, 'contact_accept'), pending: req.pending, myIdentity: p.invitee,
+        bytes: envelopeBody(P, accWire, 'contact_accept'), pending: req.pending, myIdentity: p.invitee,
         signedPreKey: p.signedPreKey, pqPreKey: p.pqPreKey
       })
       const got = unpad(done.firstPlaintext)
@@ -108,10 +139,12 @@ export function ternHarness (opts: { firstMessage: Uint8Array, rng?: Rng }): Ses
   }
 }
 
-export function ternImplementation (firstMessage: Uint8Array): Implementation {
+export async function ternImplementation (firstMessage: Uint8Array): Promise<Implementation> {
+  const { protocol, compiled } = await loadProtocol()
   return {
-    harness: ternHarness({ firstMessage }),
-    messageNote: 'message path = pad (1,024 B content + 0x80 marker -> 4,096 B bucket, §7.3) + ratchet + envelope codec',
+    harness: ternHarness(protocol, { firstMessage }),
+    messageNote: 'message path = pad (1,024 B content + 0x80 marker -> 4,096 B bucket, §7.3) + ratchet + envelope codec; ' +
+      (compiled ? 'protocol/ compiled (dist/)' : 'protocol/ from sources through tsx (no dist/ build)'),
     setupNote: 'invite decode + ContactRequest + open + ContactAccept (PQXDH X25519 + ML-KEM-768, first ratchet message) + complete, in envelopes'
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Cross-checks Tern's node:crypto wrappers against @noble, the independent reference, on random inputs.
+ * Cross-checks Tern's wrappers (node:crypto, libsodium) against @noble, the independent reference, on random inputs.
  */
 import t from 'tap'
 import fc from 'fast-check'
@@ -47,4 +47,22 @@ t.test('HKDF, HMAC and AES-256-GCM match noble', async t => {
     return toHex(sealed) === toHex(gcm(k, n, ad).encrypt(pt)) && equal(aeadOpen(k, n, sealed, ad), pt)
   }), { numRuns: 300 })
   t.pass('300 random cases each')
+})
+
+t.test('HMAC on libsodium SHA-256: every key length, split messages, inputs past the scratch buffer, calls interleaved', async t => {
+  // keys up to 3 blocks (a key longer than 64 bytes is hashed first), messages past the 512-byte scratch, 0-6 parts
+  const parts = fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 6 })
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), parts, fc.uint8Array({ maxLength: 80 }), (key, data, other) => {
+    const joined = new Uint8Array(data.reduce((n, d) => n + d.length, 0))
+    let o = 0
+    for (const d of data) { joined.set(d, o); o += d.length }
+    const first = hmacSha256(key, ...data)
+    const second = hmacSha256(other, joined) // the shared scratch must carry nothing from one call to the next
+    return toHex(first) === toHex(nhmac(nsha256, key, joined)) && toHex(second) === toHex(nhmac(nsha256, other, joined)) &&
+      toHex(hmacSha256(key, ...data)) === toHex(first)
+  }), { numRuns: 500 })
+  t.equal(toHex(hmacSha256(new Uint8Array(0))), toHex(nhmac(nsha256, new Uint8Array(0), new Uint8Array(0))), 'empty key, no data')
+  t.throws(() => hmacSha256(new Uint8Array(32), 'text' as unknown as Uint8Array), { code: 'ERR_INVALID_ARGUMENT' }, 'non-bytes data is a typed error')
+  t.equal(toHex(hkdf(new Uint8Array(10), new Uint8Array(100), new Uint8Array(600), 255 * 32)),
+    toHex(nhkdf(nsha256, new Uint8Array(10), new Uint8Array(100), new Uint8Array(600), 255 * 32)), 'long salt, long info, longest output')
 })

@@ -1,6 +1,6 @@
 /**
- * Raw 32-byte OKP keys (X25519, Ed25519) to node:crypto KeyObjects via JWK, the fast import path measured here
- * (~5x DER). Node derives the public key from `d` and ignores the JWK `x`, so private keys are imported with a
+ * Raw 32-byte Ed25519 keys to node:crypto KeyObjects via JWK, the fast import path measured here (~5x DER).
+ * (X25519 runs on libsodium with raw buffers: x25519.ts.) Node derives the public key from `d` and ignores the JWK `x`, so private keys are imported with a
  * zero `x`.
  *
  * Public keys come out through a JWK export of the PUBLIC KeyObject (~0 us, against ~80 us for an SPKI DER export,
@@ -8,11 +8,11 @@
  * after `generateKeyPairSync` (a mutex held across the GC of a key-generation job). Tern never creates key jobs:
  * keys come from the caller's Rng and are imported. Measured here: the recorded pattern (generateKeyPairSync + JWK
  * export) hung between 1.0 and 1.1 million iterations; this module's pattern (JWK import, createPublicKey, JWK
- * export, X25519, forced GCs) ran 4 million iterations without a stall. Never call generateKeyPair* with it.
+ * export, forced GCs) ran 4 million iterations without a stall. Never call generateKeyPair* with it.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 
-export type OkpCurve = 'X25519' | 'Ed25519'
+export type OkpCurve = 'Ed25519'
 
 const ZERO_X = Buffer.alloc(32).toString('base64url')
 const b64u = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url')

@@ -13,7 +13,7 @@ import {
   ENCRYPTED_HEADER_BYTES, HEADER_NONCE_BYTES, MAX_ASSOCIATED_DATA_BYTES, MAX_COUNTER, MAX_RECEIVING_CHAINS,
   MAX_SKIP, MAX_SKIPPED_KEYS, RATCHET_KEY_BYTES
 } from './constants.js'
-import { dh, generateRatchetKeyPair, retireKeyPair } from './dh.js'
+import { dh, generateRatchetKeyPair } from './dh.js'
 import {
   CounterExhaustedError, DuplicateMessageError, HeaderDecryptError, MalformedMessageError, NotReadyToSendError,
   TooManySkippedError
@@ -68,7 +68,7 @@ export function initSender (p: SenderInit): RatchetState {
   const root = kdfRoot(p.rootKey, out)
   wipe(out)
   return {
-    dhSelf: { secretKey: kp.secretKey, publicKey: kp.publicKey },
+    dhSelf: kp,
     dhRemote: p.remoteRatchetKey.slice(),
     rootKey: root.rootKey,
     sendChainKey: root.chainKey,
@@ -132,8 +132,7 @@ export function ratchetEncrypt (state: RatchetState, plaintext: Uint8Array, rng:
     const out = dh(kp, remote)
     const root = kdfRoot(rootKey, out)
     wipe(out)
-    retireKeyPair(dhSelf)
-    dhSelf = { secretKey: kp.secretKey, publicKey: kp.publicKey }
+    dhSelf = kp
     rootKey = root.rootKey
     chainKey = root.chainKey
     nextSendHeaderKey = root.nextHeaderKey
