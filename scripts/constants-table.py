@@ -4,8 +4,7 @@ rows=[]
 for f in sorted(glob.glob('protocol/*/constants.ts'))+['bootstrap/mailbox/constants.ts','node/messaging/constants.ts']:
     src=open(f).read()
     for m in re.finditer(r'(/\*\*((?:(?!\*/).)*?)\*/\s*)?export const ([A-Z][A-Z0-9_]+)\s*(?::[^=]+)?=\s*([^\n]+)', src, re.S):
-        doc=(m.group(2) or '').strip()
-        doc=re.sub(r'\s*\n\s*\*\s*',' ',doc).strip()
+        doc=re.sub(r'\s*\n\s*\*\s*',' ',m.group(2) or '').strip()
         val=m.group(4).strip().rstrip(';')
         if len(val)>60: val=val[:57]+'...'
         rows.append((f,m.group(3),val.replace('|','\\|'),doc.replace('|','\\|')))

@@ -44,3 +44,8 @@ export const QUEUE_GC_FACTOR = 2
 
 /** Default client request timeout, ms. */
 export const DEFAULT_CLIENT_TIMEOUT_MS = 10_000
+/**
+ * A frame begun (its first byte received) must be complete within this long, ms, or the stream is aborted (§8.1).
+ * Between frames a stream may stay open indefinitely: a subscription stream is idle by design.
+ */
+export const FRAME_TIMEOUT_MS = 20_000

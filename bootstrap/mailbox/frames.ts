@@ -1,84 +1,36 @@
 /**
- * Framing of /tern/mailbox/1.0.0 (PROTOCOL.md §8.1): unsigned LEB128 varint length || message, as lpStream writes
- * it, but read by our own decoder so that every limit holds while decoding: the length prefix is at most
- * MAX_LENGTH_BYTES (4) bytes and at most MAX_FRAME_BYTES; anything else is a MailboxProtocolError. (lpStream of
- * @libp2p/utils 7.4 keeps reading an unterminated varint forever, one byte at a time.)
- * `FrameReader` adapts a libp2p message stream to `next()` with a bounded queue of undelivered frames.
+ * Framing of /tern/mailbox/1.0.0 (PROTOCOL.md §8.1): varint length || message, decoded by protocol/framing so that
+ * every limit holds while decoding: the length prefix is at most MAX_LENGTH_BYTES (4) bytes and at most
+ * MAX_FRAME_BYTES; anything else is a MailboxProtocolError.
+ * `FrameReader` adapts a libp2p message stream to `next()` with a bounded queue of undelivered frames, and aborts a
+ * stream whose frame, once begun, is not complete within the frame timeout (a stalled prefix must not hold a stream).
  */
 import type { Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { MAX_FRAME_BYTES } from './constants.js'
+import { FrameDecoder as SharedFrameDecoder, encodeFrame, encodeLength, maxPrefixBytes } from '../../protocol/framing/index.js'
+import { FRAME_TIMEOUT_MS, MAX_FRAME_BYTES } from './constants.js'
 import { MailboxProtocolError } from './errors.js'
 
+export { encodeFrame }
+
 /** Longest length prefix accepted: ceil(22 bits / 7) for MAX_FRAME_BYTES = 2 MiB. */
-export const MAX_LENGTH_BYTES = 4
+export const MAX_LENGTH_BYTES = maxPrefixBytes(MAX_FRAME_BYTES)
 /** Undelivered frame bytes a reader holds before it pauses the stream. */
 export const READER_HIGH_WATER_BYTES = 4 * 1024 * 1024
 
-export function encodeFrame (msg: Uint8Array): Uint8Array {
-  const prefix = encodeLength(msg.length)
-  const out = new Uint8Array(prefix.length + msg.length)
-  out.set(prefix, 0); out.set(msg, prefix.length)
-  return out
-}
-
-function encodeLength (n: number): Uint8Array {
-  const prefix: number[] = []
-  do {
-    let b = n & 0x7f
-    n = Math.floor(n / 128)
-    if (n > 0) b |= 0x80
-    prefix.push(b)
-  } while (n > 0)
-  return Uint8Array.from(prefix)
-}
-
-/**
- * Incremental frame decoder: push bytes, get whole frames. Throws MailboxProtocolError, nothing else. Chunks are
- * kept in a list and each frame is copied at most once, so tiny chunks cost linear time.
- */
-export class FrameDecoder {
-  private readonly buf = new Uint8ArrayList()
-  private need = -1 // body length of the frame being read, once its prefix is parsed
-  private prefixLen = 0
-  constructor (private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
-
-  /** Bytes held that do not yet form a frame. */
-  get buffered (): number { return this.buf.byteLength }
-
-  push (chunk: Uint8Array | Uint8ArrayList): Uint8Array[] {
-    this.buf.append(chunk)
-    const frames: Uint8Array[] = []
-    while (true) {
-      if (this.need < 0) {
-        let len = 0; let shift = 1; let i = 0; let done = false
-        const avail = Math.min(MAX_LENGTH_BYTES, this.buf.byteLength)
-        for (; i < avail; i++) {
-          const b = this.buf.get(i)
-          len += (b & 0x7f) * shift
-          shift *= 128
-          if ((b & 0x80) === 0) { done = true; i++; break }
-        }
-        if (!done) {
-          if (i >= MAX_LENGTH_BYTES) throw new MailboxProtocolError('frame length prefix too long')
-          break
-        }
-        if (len > this.maxFrameBytes) throw new MailboxProtocolError(`frame of ${len} bytes over the limit`)
-        this.need = len; this.prefixLen = i
-      }
-      if (this.buf.byteLength < this.prefixLen + this.need) break
-      frames.push(this.buf.subarray(this.prefixLen, this.prefixLen + this.need))
-      this.buf.consume(this.prefixLen + this.need)
-      this.need = -1
-    }
-    return frames
+/** The shared decoder (protocol/framing), with this protocol's limit and error. */
+export class FrameDecoder extends SharedFrameDecoder {
+  constructor (maxFrameBytes = MAX_FRAME_BYTES) {
+    super(maxFrameBytes, (message) => new MailboxProtocolError(message))
   }
 }
 
 /**
  * Reads frames from a message stream. `next()` resolves with the next frame, `null` when the remote closed its
  * write side cleanly between frames, and rejects when the stream failed or sent a malformed frame (the stream
- * is then aborted). Past READER_HIGH_WATER_BYTES of undelivered frames the stream is paused.
+ * is then aborted). Past READER_HIGH_WATER_BYTES of undelivered frames the stream is paused. A frame whose first
+ * byte arrived more than `frameTimeoutMs` ago and that is still incomplete fails the reader with a
+ * MailboxProtocolError and aborts the stream; between frames a stream may stay idle (subscriptions do).
  */
 export class FrameReader {
   private readonly decoder: FrameDecoder
@@ -88,26 +40,56 @@ export class FrameReader {
   private error?: Error
   private wake?: () => void
   private paused = false
+  /** runs while a frame is partly buffered; fires when it has not completed in time */
+  private stallTimer?: ReturnType<typeof setTimeout>
 
-  constructor (private readonly stream: Stream, maxFrameBytes = MAX_FRAME_BYTES) {
+  constructor (private readonly stream: Stream, maxFrameBytes = MAX_FRAME_BYTES, private readonly frameTimeoutMs = FRAME_TIMEOUT_MS) {
     this.decoder = new FrameDecoder(maxFrameBytes)
     stream.addEventListener('message', (evt) => {
       if (this.error !== undefined) return
+      const before = this.decoder.buffered
+      let completed = 0
       try {
-        for (const f of this.decoder.push(evt.data)) { this.queue.push(f); this.queuedBytes += f.length }
+        for (const f of this.decoder.push(evt.data)) { this.queue.push(f); this.queuedBytes += f.length; completed++ }
       } catch (err) {
-        this.error = err as Error
-        stream.abort(this.error)
+        this.fail(err as Error)
       }
+      if (this.error === undefined) this.watchPartial(before === 0 || completed > 0)
       if (this.queuedBytes > READER_HIGH_WATER_BYTES && !this.paused) { this.paused = true; stream.pause() }
       this.signal()
     })
     stream.addEventListener('remoteCloseWrite', () => { this.ended = true; this.signal() })
     stream.addEventListener('close', (evt) => {
       this.ended = true
+      this.clearStallTimer()
       if (evt.error != null && this.error === undefined) this.error = evt.error
       this.signal()
     })
+  }
+
+  /** (Re)arms the stall timer when a new frame has begun, clears it between frames. */
+  private watchPartial (newFrame: boolean): void {
+    if (this.decoder.buffered === 0) { this.clearStallTimer(); return }
+    if (!newFrame && this.stallTimer !== undefined) return
+    this.clearStallTimer()
+    if (!(this.frameTimeoutMs > 0 && Number.isFinite(this.frameTimeoutMs))) return
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined
+      this.fail(new MailboxProtocolError(`frame not complete within ${this.frameTimeoutMs} ms`))
+      this.signal()
+    }, this.frameTimeoutMs)
+    this.stallTimer.unref?.()
+  }
+
+  private clearStallTimer (): void {
+    if (this.stallTimer !== undefined) { clearTimeout(this.stallTimer); this.stallTimer = undefined }
+  }
+
+  private fail (err: Error): void {
+    if (this.error !== undefined) return
+    this.error = err
+    this.clearStallTimer()
+    this.stream.abort(err)
   }
 
   private signal (): void { const w = this.wake; this.wake = undefined; w?.() }

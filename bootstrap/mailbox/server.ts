@@ -33,6 +33,8 @@ export interface MailboxServerInit {
   onEvent?: (e: MailboxEvent) => void
   now?: () => number
   rng?: Rng
+  /** how long a begun request frame may take to complete, ms (default FRAME_TIMEOUT_MS; tests shorten it) */
+  frameTimeoutMs?: number
 }
 
 export interface MailboxServerComponents {
@@ -163,7 +165,7 @@ export class MailboxService implements Startable {
     }
     this.sessions.add(session)
     try {
-      const reader = new FrameReader(stream)
+      const reader = new FrameReader(stream, MAX_FRAME_BYTES, this.init.frameTimeoutMs)
       await writeFrame(stream, ServerFrame.encode({ kind: ServerFrame.Kind.CHALLENGE, challenge: b(session.challenge) }))
       // Requests are processed concurrently (at most MAX_CONCURRENT_REQUESTS per stream); the store runs them in
       // arrival order, and each response carries its request's id.

@@ -31,6 +31,7 @@ export interface HostOptions {
   now?: () => number
   privateKey?: PrivateKey
   onEvent?: (e: MailboxEvent) => void
+  frameTimeoutMs?: number
 }
 
 export async function startHost (o: HostOptions): Promise<MailboxHost> {
@@ -44,7 +45,8 @@ export async function startHost (o: HostOptions): Promise<MailboxHost> {
         limits: { ...o.limits } as MailboxLimits,
         allowOwners: o.allowOwners ?? 'any',
         now: o.now,
-        onEvent: o.onEvent
+        onEvent: o.onEvent,
+        frameTimeoutMs: o.frameTimeoutMs
       })
     }
   })
