@@ -9,6 +9,10 @@ declare module 'sodium-native' {
     crypto_scalarmult: (q: Uint8Array, n: Uint8Array, p: Uint8Array) => void
     crypto_hash_sha256: (out: Uint8Array, input: Uint8Array) => void
     randombytes_buf: (buf: Uint8Array) => void
+    crypto_sign_seed_keypair: (pk: Uint8Array, sk: Uint8Array, seed: Uint8Array) => void
+    crypto_sign_detached: (sig: Uint8Array, m: Uint8Array, sk: Uint8Array) => void
+    /** true when the signature verifies (this one returns instead of throwing) */
+    crypto_sign_verify_detached: (sig: Uint8Array, m: Uint8Array, pk: Uint8Array) => boolean
   }
   const sodium: Sodium
   export default sodium
