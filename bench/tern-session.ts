@@ -9,8 +9,9 @@
  * - receive: decodeEnvelope → load + deserializeState → ratchetDecrypt → serializeState + store → unpad.
  * Side 0 is the inviter (the ratchet's sender, "Alice"), side 1 the invitee.
  */
-import { existsSync } from 'node:fs'
-import { pathToFileURL } from 'node:url'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { IdentityKeyPair } from '../protocol/identity/index.js'
 import type { OpenInvite } from '../protocol/invite/index.js'
 import type { PqPreKeyPair, SignedPreKeyPair } from '../protocol/prekeys/index.js'
@@ -31,17 +32,37 @@ interface Protocol {
 const FOLDERS = ['crypto', 'envelope', 'handshake', 'identity', 'invite', 'prekeys', 'ratchet'] as const
 
 /**
- * Loads protocol/ from the compiled build (dist/, which `npm run bench` makes first: the JavaScript users run) or,
- * without one, from the sources through the tsx loader. Measured here: the same code runs 15-30 % slower through
- * tsx (source maps and the loader's transform), which would understate Tern against libsignal's native code.
+ * Loads protocol/ from the compiled build (dist/, which `npm run bench` makes first: the JavaScript users run) when
+ * it is complete and not older than any source file, else from the sources through the tsx loader (`why` says so).
+ * Measured here: the same code runs 15-30 % slower through tsx (source maps and the loader's transform), which would
+ * understate Tern against libsignal's native code.
  */
-export async function loadProtocol (): Promise<{ protocol: Protocol, compiled: boolean }> {
-  const dist = new URL('../dist/protocol/', import.meta.url)
-  const compiled = FOLDERS.every(f => existsSync(new URL(`${f}/index.js`, dist)))
-  const base = compiled ? dist : new URL('../protocol/', import.meta.url)
+export async function loadProtocol (): Promise<{ protocol: Protocol, compiled: boolean, why: string }> {
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  const stale = staleCompiledFile(join(root, 'protocol'), join(root, 'dist', 'protocol'))
+  const compiled = stale === undefined
   const out: Record<string, unknown> = {}
-  for (const f of FOLDERS) out[f] = await import(pathToFileURL(new URL(`${f}/index.${compiled ? 'js' : 'ts'}`, base).pathname).href)
-  return { protocol: out as unknown as Protocol, compiled }
+  for (const f of FOLDERS) {
+    const file = compiled ? join(root, 'dist', 'protocol', f, 'index.js') : join(root, 'protocol', f, 'index.ts')
+    out[f] = await import(pathToFileURL(file).href)
+  }
+  return { protocol: out as unknown as Protocol, compiled, why: stale ?? 'dist/ is up to date' }
+}
+
+/** The first source file under `src` whose compiled .js under `dist` is missing or older, or undefined. */
+function staleCompiledFile (src: string, dist: string): string | undefined {
+  for (const e of readdirSync(src, { withFileTypes: true })) {
+    const from = join(src, e.name)
+    if (e.isDirectory()) {
+      const inner = staleCompiledFile(from, join(dist, e.name))
+      if (inner !== undefined) return inner
+    } else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) {
+      const to = join(dist, e.name.replace(/\.ts$/, '.js'))
+      if (!existsSync(to)) return `${to} is missing`
+      if (statSync(to).mtimeMs < statSync(from).mtimeMs) return `${to} is older than its source`
+    }
+  }
+  return undefined
 }
 
 export interface TernPrep {
@@ -140,11 +161,11 @@ export function ternHarness (P: Protocol, opts: { firstMessage: Uint8Array, rng?
 }
 
 export async function ternImplementation (firstMessage: Uint8Array): Promise<Implementation> {
-  const { protocol, compiled } = await loadProtocol()
+  const { protocol, compiled, why } = await loadProtocol()
   return {
     harness: ternHarness(protocol, { firstMessage }),
     messageNote: 'message path = pad (1,024 B content + 0x80 marker -> 4,096 B bucket, §7.3) + ratchet + envelope codec; ' +
-      (compiled ? 'protocol/ compiled (dist/)' : 'protocol/ from sources through tsx (no dist/ build)'),
+      (compiled ? 'protocol/ compiled (dist/)' : `protocol/ from sources through tsx (${why}; npm run bench builds first)`),
     setupNote: 'invite decode + ContactRequest + open + ContactAccept (PQXDH X25519 + ML-KEM-768, first ratchet message) + complete, in envelopes'
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A mailbox stream whose frame stalls is aborted after the frame timeout (PROTOCOL.md §8.1): a length prefix cut
  * short, and a body cut short, each close only their own stream; a stream silent between frames stays open (a
- * subscription must), and the relay keeps serving. Real libp2p hosts and LevelDB on loopback; the timeout is
+ * subscription must), a large frame gets time for its length, and the relay keeps serving. Real libp2p hosts and LevelDB on loopback; the timeout is
  * shortened to 400 ms through the server's init.
  */
 import './helpers/mailbox-net.js'
@@ -62,5 +62,17 @@ t.test('a stalled frame aborts its stream after the frame timeout; an idle strea
     await lp.write(Request.encode({ id: 100 + i, type: Request.Type.CHALLENGE }))
     t.equal(ServerFrame.decode(await lp.read({ signal: AbortSignal.timeout(5000) })).id, 100 + i, `request ${i} answered`)
   }
+
+  // a large frame gets time for its length: 8,000 bytes at 16 KiB/s add ~490 ms to the 400 ms
+  const big = encodeFrame(Request.encode({
+    id: 8, type: Request.Type.DEPOSIT, deposits: [{ queueId: new Uint8Array(16), token: new Uint8Array(32), envelope: new Uint8Array(8000).fill(1) }]
+  }))
+  stream.send(big.subarray(0, 100))
+  await sleep(TIMEOUT_MS + 200)
+  t.equal(stream.status, 'open', 'past the base timeout, within the length allowance: still open')
+  stream.send(big.subarray(100))
+  const refused = ServerFrame.decode(await lp.read({ signal: AbortSignal.timeout(5000) }))
+  t.equal(refused.id, 8, 'the large frame was read whole and answered')
+  t.not(refused.status, 'OK', 'a deposit to an unknown queue is refused with a status, not a dropped stream')
   await stream.close()
 })

@@ -45,7 +45,10 @@ export const QUEUE_GC_FACTOR = 2
 /** Default client request timeout, ms. */
 export const DEFAULT_CLIENT_TIMEOUT_MS = 10_000
 /**
- * A frame begun (its first byte received) must be complete within this long, ms, or the stream is aborted (§8.1).
- * Between frames a stream may stay open indefinitely: a subscription stream is idle by design.
+ * A frame begun (its first byte received) must be complete within FRAME_TIMEOUT_MS plus its declared length at
+ * FRAME_MIN_BYTES_PER_SECOND (a 2 MiB frame: 20 s + 128 s), ms, or the stream is aborted (§8.1). Between frames a
+ * stream may stay open indefinitely: a subscription stream is idle by design.
  */
 export const FRAME_TIMEOUT_MS = 20_000
+/** The slowest transfer rate a frame's deadline allows for its body, bytes per second (§8.1). */
+export const FRAME_MIN_BYTES_PER_SECOND = 16 * 1024

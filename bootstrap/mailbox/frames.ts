@@ -8,7 +8,7 @@
 import type { Stream } from '@libp2p/interface'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { FrameDecoder as SharedFrameDecoder, encodeFrame, encodeLength, maxPrefixBytes } from '../../protocol/framing/index.js'
-import { FRAME_TIMEOUT_MS, MAX_FRAME_BYTES } from './constants.js'
+import { FRAME_MIN_BYTES_PER_SECOND, FRAME_TIMEOUT_MS, MAX_FRAME_BYTES } from './constants.js'
 import { MailboxProtocolError } from './errors.js'
 
 export { encodeFrame }
@@ -28,9 +28,10 @@ export class FrameDecoder extends SharedFrameDecoder {
 /**
  * Reads frames from a message stream. `next()` resolves with the next frame, `null` when the remote closed its
  * write side cleanly between frames, and rejects when the stream failed or sent a malformed frame (the stream
- * is then aborted). Past READER_HIGH_WATER_BYTES of undelivered frames the stream is paused. A frame whose first
- * byte arrived more than `frameTimeoutMs` ago and that is still incomplete fails the reader with a
- * MailboxProtocolError and aborts the stream; between frames a stream may stay idle (subscriptions do).
+ * is then aborted). Past READER_HIGH_WATER_BYTES of undelivered frames the stream is paused. A frame still
+ * incomplete `frameTimeoutMs` plus its declared length at FRAME_MIN_BYTES_PER_SECOND after its first byte fails the
+ * reader with a MailboxProtocolError and aborts the stream; the clock stops while this reader has paused the stream
+ * (the delay is then ours) and starts afresh on resume. Between frames a stream may stay idle (subscriptions do).
  */
 export class FrameReader {
   private readonly decoder: FrameDecoder
@@ -40,8 +41,11 @@ export class FrameReader {
   private error?: Error
   private wake?: () => void
   private paused = false
-  /** runs while a frame is partly buffered; fires when it has not completed in time */
+  /** runs while a frame is partly buffered and the stream flows; fires when the frame has not completed in time */
   private stallTimer?: ReturnType<typeof setTimeout>
+  /** when the partly buffered frame began (or the stream resumed), and the deadline the timer is set for */
+  private frameStart = 0
+  private deadline = 0
 
   constructor (private readonly stream: Stream, maxFrameBytes = MAX_FRAME_BYTES, private readonly frameTimeoutMs = FRAME_TIMEOUT_MS) {
     this.decoder = new FrameDecoder(maxFrameBytes)
@@ -54,11 +58,11 @@ export class FrameReader {
       } catch (err) {
         this.fail(err as Error)
       }
-      if (this.error === undefined) this.watchPartial(before === 0 || completed > 0)
       if (this.queuedBytes > READER_HIGH_WATER_BYTES && !this.paused) { this.paused = true; stream.pause() }
+      if (this.error === undefined) this.watchPartial(before === 0 || completed > 0)
       this.signal()
     })
-    stream.addEventListener('remoteCloseWrite', () => { this.ended = true; this.signal() })
+    stream.addEventListener('remoteCloseWrite', () => { this.ended = true; this.clearStallTimer(); this.signal() })
     stream.addEventListener('close', (evt) => {
       this.ended = true
       this.clearStallTimer()
@@ -67,17 +71,25 @@ export class FrameReader {
     })
   }
 
-  /** (Re)arms the stall timer when a new frame has begun, clears it between frames. */
+  /**
+   * Keeps the stall timer in step with the partly buffered frame: none between frames or while paused; a fresh
+   * start when a new frame begins; a later deadline once the frame's length is known.
+   */
   private watchPartial (newFrame: boolean): void {
-    if (this.decoder.buffered === 0) { this.clearStallTimer(); return }
-    if (!newFrame && this.stallTimer !== undefined) return
-    this.clearStallTimer()
+    if (this.decoder.buffered === 0 || this.paused) { this.clearStallTimer(); return }
     if (!(this.frameTimeoutMs > 0 && Number.isFinite(this.frameTimeoutMs))) return
+    if (newFrame || this.stallTimer === undefined) this.frameStart = Date.now()
+    const len = this.decoder.pendingLength
+    const deadline = this.frameStart + this.frameTimeoutMs + (len > 0 ? Math.ceil(len * 1000 / FRAME_MIN_BYTES_PER_SECOND) : 0)
+    if (this.stallTimer !== undefined && deadline === this.deadline) return
+    this.clearStallTimer()
+    this.deadline = deadline
+    const allowed = deadline - this.frameStart
     this.stallTimer = setTimeout(() => {
       this.stallTimer = undefined
-      this.fail(new MailboxProtocolError(`frame not complete within ${this.frameTimeoutMs} ms`))
+      this.fail(new MailboxProtocolError(`frame not complete within ${allowed} ms`))
       this.signal()
-    }, this.frameTimeoutMs)
+    }, Math.max(0, deadline - Date.now()))
     this.stallTimer.unref?.()
   }
 
@@ -100,7 +112,11 @@ export class FrameReader {
       const f = this.queue.shift()
       if (f !== undefined) {
         this.queuedBytes -= f.length
-        if (this.paused && this.queuedBytes < READER_HIGH_WATER_BYTES / 2) { this.paused = false; this.stream.resume() }
+        if (this.paused && this.queuedBytes < READER_HIGH_WATER_BYTES / 2) {
+          this.paused = false
+          this.stream.resume()
+          this.watchPartial(true) // the frame's clock starts afresh: the pause was ours
+        }
         return f
       }
       if (this.ended) {

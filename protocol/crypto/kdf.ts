@@ -2,7 +2,8 @@
  * Hash, MAC and KDF primitives. HKDF is RFC 5869 with SHA-256; HMAC is RFC 2104 with SHA-256.
  * HMAC is written out on libsodium's one-shot SHA-256 (sodium-native): two hash calls on raw buffers, ~1.9 us here
  * against ~2.7 us for node:crypto's createHmac, which builds an object per call. The Double Ratchet makes ~9 HMACs
- * per message, so this is on its hot path. Checked against the Wycheproof HMAC and HKDF vectors and @noble.
+ * per message on each side, so this is on its hot path. Checked against the Wycheproof HMAC and HKDF vectors and
+ * @noble.
  */
 import { createHash } from 'node:crypto'
 import sodium from 'sodium-native'
@@ -67,9 +68,14 @@ export function hmacSha256 (key: Uint8Array, ...data: Uint8Array[]): Uint8Array 
     k = new Uint8Array(HASH_BYTES)
     sodium.crypto_hash_sha256(k, key)
   }
-  const out = data.length <= 3
-    ? hmacParts(k, data[0] ?? EMPTY, data[1] ?? EMPTY, data[2] ?? EMPTY)
-    : hmacParts(k, concatParts(data), EMPTY, EMPTY)
+  let out: Uint8Array
+  if (data.length <= 3) {
+    out = hmacParts(k, data[0] ?? EMPTY, data[1] ?? EMPTY, data[2] ?? EMPTY)
+  } else {
+    const joined = concatParts(data)
+    out = hmacParts(k, joined, EMPTY, EMPTY)
+    joined.fill(0)
+  }
   if (k !== key) k.fill(0)
   return out
 }

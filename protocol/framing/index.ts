@@ -79,6 +79,9 @@ export class FrameDecoder {
   /** Bytes held that do not yet form a frame (0 between frames). */
   get buffered (): number { return this.buf.byteLength }
 
+  /** Declared body length of the frame being read, once its prefix is complete; -1 before (and between frames). */
+  get pendingLength (): number { return this.need }
+
   push (chunk: Uint8Array | Uint8ArrayList): Uint8Array[] {
     if (this.failed !== undefined) throw this.failed
     this.buf.append(chunk)
