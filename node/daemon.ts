@@ -15,11 +15,12 @@ import {
   acquireHomeLock, createFileExclusive, ensureHome, homePaths, initKeystore, readConfig, unlockKeystore, validateConfig, wipeKeys, writeConfig,
   CONFIG_VERSION, type HomeLock, type KdfParams, type TernConfig, type UnlockedKeys
 } from './home/index.js'
-import { openStore, metaKey, type Store } from './store/index.js'
+import { openStore, metaKey, STORE_CACHE_BYTES, type Store } from './store/index.js'
 import { Dispatcher, InsecureListenError, createRpcServer, isLoopbackHost, type EventSource, type RpcServer, type StoredEvent } from './rpc/index.js'
 import { createNodeHost, reservedRelays, type NodeHost } from './host/index.js'
 import { Libp2pNet } from './net-libp2p.js'
 import { Messenger } from './core/index.js'
+import { IdleCollector } from './idle-gc.js'
 import { VERSION } from '../cli/version.js'
 import { chmod, readFile, stat } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
@@ -119,6 +120,7 @@ interface Unlocked {
   relays: string[]
   peerId: string
   fingerprint: string
+  idle: IdleCollector
 }
 
 /** node.status `relays`: one entry per relay PeerId with its configured addresses and whether a reservation is held. */
@@ -201,7 +203,7 @@ export async function runDaemon (init: DaemonInit): Promise<Daemon> {
     let host: NodeHost | undefined
     let net: Libp2pNet | undefined
     try {
-      store = await openStore(homePaths(home).db, keys.dbKey)
+      store = await openStore(homePaths(home).db, keys.dbKey, { cacheBytes: STORE_CACHE_BYTES })
       keys.dbKey.fill(0)
       const idBytes = keys.secrets[SECRET_IDENTITY]
       const ownerSeed = keys.secrets[SECRET_MAILBOX_OWNER]
@@ -231,8 +233,11 @@ export async function runDaemon (init: DaemonInit): Promise<Daemon> {
       await messenger.start()
       await net.start()
       const peerId = peerIdStringFromIdentity(identity.signing.publicKey)
+      // every message, status move and presence change appends an event: the collector waits for them to stop
+      const idle = new IdleCollector()
+      store.events.subscribe(() => { idle.touch() })
       node = {
-        store, host, net, messenger, config, relays, peerId, fingerprint: messenger.fingerprint
+        store, host, net, messenger, config, relays, peerId, fingerprint: messenger.fingerprint, idle
       }
       registerHandlers()
       log('unlocked', { peerId, addresses: net.addresses() })
@@ -346,6 +351,7 @@ export async function runDaemon (init: DaemonInit): Promise<Daemon> {
       const n = node
       node = undefined
       if (n !== undefined) {
+        n.idle.stop()
         await n.messenger.stop().catch(() => {})
         await n.net.stop().catch(() => {})
         await Promise.resolve(n.host.stop()).catch(() => {})

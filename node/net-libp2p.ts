@@ -22,6 +22,8 @@ export const DHT_STEP_TIMEOUT_MS = 1_500
 export const MAILBOX_RESUBSCRIBE_MS = 1_000
 /** Envelopes fetched per mailbox FETCH. */
 export const MAILBOX_FETCH_BATCH = 64
+/** Parsed PeerIds kept (Libp2pNet.peerOf); more than a node's contacts, then the map starts over. */
+const MAX_PARSED_PEER_IDS = 4096
 
 /** Where the Net keeps the ids of this node's queues (the daemon backs it with the encrypted store). */
 export interface QueueStore {
@@ -58,6 +60,7 @@ export class Libp2pNet implements Net {
   private sub: MailboxSubscription | undefined
   private mailboxChain: Promise<unknown> = Promise.resolve()
   private readonly inFlight = new Set<string>()
+  private readonly peerIds = new Map<string, PeerId>()
   private stopped = false
   private resubscribeTimer: ReturnType<typeof setTimeout> | undefined
   private readonly log: (msg: string, fields?: Record<string, unknown>) => void
@@ -152,10 +155,24 @@ export class Libp2pNet implements Net {
 
   // -- dialling -------------------------------------------------------------------------------------------------------
 
+  /**
+   * The parsed PeerId of a contact: parsing (base58 and multihash) costs tens of microseconds and every send and
+   * presence check needs it. Bounded by the contacts; a string that does not parse is not remembered.
+   */
+  private peerOf (peerId: string): PeerId {
+    let peer = this.peerIds.get(peerId)
+    if (peer === undefined) {
+      peer = peerIdFromString(peerId)
+      if (this.peerIds.size >= MAX_PARSED_PEER_IDS) this.peerIds.clear()
+      this.peerIds.set(peerId, peer)
+    }
+    return peer
+  }
+
   /** An open connection to the peer; relayOnly accepts only relayed ones; otherwise a direct one is preferred. */
   private pickConnection (peerId: string): Connection | undefined {
     let peer: PeerId
-    try { peer = peerIdFromString(peerId) } catch { return undefined }
+    try { peer = this.peerOf(peerId) } catch { return undefined }
     const open = this.host.getConnections(peer).filter(c => c.status === 'open')
     const relayed = open.filter(c => isRelayed(c))
     if (this.relayOnly) return relayed[0]
@@ -167,7 +184,7 @@ export class Libp2pNet implements Net {
     const existing = this.pickConnection(peerId)
     if (existing !== undefined) return existing
     let peer: PeerId
-    try { peer = peerIdFromString(peerId) } catch { throw new UnreachableError('not a peer id') }
+    try { peer = this.peerOf(peerId) } catch { throw new UnreachableError('not a peer id') }
     const step = (ms: number): AbortSignal => AbortSignal.any([opts.signal, AbortSignal.timeout(ms)])
     const attempt = async (target: PeerId | Multiaddr[], ms = DIAL_STEP_TIMEOUT_MS): Promise<Connection | undefined> => {
       if (opts.signal.aborted) return undefined
@@ -301,6 +318,6 @@ export class Libp2pNet implements Net {
   }
 
   private pickConnectionAny (peerId: string): boolean {
-    try { return this.host.getConnections(peerIdFromString(peerId)).length > 0 } catch { return false }
+    try { return this.host.getConnections(this.peerOf(peerId)).length > 0 } catch { return false }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The core's write modes (node/core/constants.ts LAZY_WRITE, node/store/db.ts WriteOptions): every write that
  * advances a ratchet session or stores a received message is durable (sync); only the retry-repairable bookkeeping
- * (status moves, outbox deletions after an ack, lastSeen) is lazy.
+ * (status moves, outbox deletions after an ack, lastSeen) is lazy. And the write count of a burst: its delivery
+ * receipts are sealed together (node/core/delivery.ts buildReceipts).
  */
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
@@ -51,6 +52,30 @@ t.test('session and received-message writes are durable; bookkeeping is lazy', a
   const first = aWrites.find(w => w.keys.includes(`${PREFIX.outbox}${m.id}`))
   tt.ok(first !== undefined && touches(first, PREFIX.session) && touches(first, PREFIX.message),
     'send() queues and encrypts the text in ONE write: the first attempt needs no write before the wire')
-  tt.equal(b.kv.writes.slice(fromB).filter(w => touches(w, PREFIX.session)).length, 1,
-    'the receiver writes its session once: the delivery receipt is encrypted in the receive write')
+  const receive = received[0]
+  tt.ok(receive !== undefined && touches(receive, PREFIX.session) && touches(receive, PREFIX.outbox),
+    'the receive write holds the message, the session and the (unsealed) delivery receipt: nothing is acked before it')
+})
+
+t.test('a burst of messages is answered by ONE delivery receipt (one seal, one write on each side)', async tt => {
+  const network = new MemoryNetwork()
+  const a = await recordingNode(network, 'alice')
+  const b = await recordingNode(network, 'bob')
+  tt.teardown(async () => { await stopNode(a); await stopNode(b) })
+  const [aToB] = await connect(a, b)
+  // let the handshake's own receipts and infos settle
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const fromB = b.kv.writes.length
+  const N = 10
+  const sent = await Promise.all(Array.from({ length: N }, async (_, i) => await a.m.send({ to: aToB, text: `burst ${i}` })))
+  await waitFor('all delivered', async () => {
+    const list = await a.m.listMessages({ with: aToB })
+    return sent.every(m => list.find(x => x.id === m.id)?.status === 'delivered')
+  })
+  const touches = (w: Write, prefix: string): boolean => w.keys.some(k => k.startsWith(prefix))
+  const bWrites = b.kv.writes.slice(fromB)
+  // a receipt seal advances the session and writes outbox entries, but stores no message
+  const seals = bWrites.filter(w => touches(w, PREFIX.session) && touches(w, PREFIX.outbox) && !touches(w, PREFIX.message))
+  tt.ok(seals.length >= 1 && seals.length < N / 2, `receipts of ${N} messages sealed in ${seals.length} write(s)`)
+  tt.ok(seals.every(w => w.sync !== false), 'a receipt seal advances the session: durable')
 })

@@ -18,6 +18,14 @@ export interface Timings {
   INVITE_TTL_MS: number
   /** Direct attempts of a ContactReject before it is dropped (count; rejects are best effort). §5.5 */
   REJECT_ATTEMPTS: number
+  /**
+   * How long a delivery receipt waits before its first attempt (ms), so that the receipts of a burst of messages
+   * travel as ONE ratchet message instead of one each: a receipt is a direction change of the ratchet (a DH step on
+   * both sides) and a durable write on both sides. §7.2, §10
+   */
+  RECEIPT_DELAY_MS: number
+  /** How long stop() waits for the receipts still held back by RECEIPT_DELAY_MS to go out (ms). §10 */
+  STOP_FLUSH_MS: number
 }
 
 export const DEFAULT_TIMINGS: Timings = Object.freeze({
@@ -27,7 +35,9 @@ export const DEFAULT_TIMINGS: Timings = Object.freeze({
   RETRY_BACKOFF_MAX_MS: 300_000,
   MAILBOX_TIMEOUT_MS: 10_000,
   INVITE_TTL_MS: 7 * 24 * 3600 * 1000,
-  REJECT_ATTEMPTS: 3
+  REJECT_ATTEMPTS: 3,
+  RECEIPT_DELAY_MS: 100,
+  STOP_FLUSH_MS: 500
 })
 
 /**

@@ -17,6 +17,13 @@ export interface CoreContext {
   identity: IdentityKeyPair
   /** per-contact lock: every write touching a contact, its session or its messages runs under lock.run(contactId) */
   lock: KeyedLock
+  /**
+   * per-contact lock on the statuses of its OUTGOING messages (and their outbox entries once sent): a status move
+   * after an ack (delivery.ts advanceMessage) takes only this one, so it does not wait behind a send's durable write
+   * (it runs while that write is on the disk instead of after it, on the next send's path). Whoever else changes
+   * such a status (a received receipt, removeContact) takes it inside `lock`: always in that order.
+   */
+  statusLock: KeyedLock
   outbox: Outbox
   myName: () => string
   log: (obj: Record<string, unknown>) => void

@@ -8,7 +8,7 @@ import { fromBase64url, toBase64url } from '../../protocol/crypto/index.js'
 import { encodeEnvelope, sealContent, type Content } from '../../protocol/envelope/index.js'
 import { ratchetEncrypt, type RatchetState } from '../../protocol/ratchet/index.js'
 import { contactKey, messageKey, outboxKey, type StoreBatch } from '../store/index.js'
-import { LAZY_WRITE } from './constants.js'
+import { LAZY_WRITE, RECEIPT_BATCH } from './constants.js'
 import { loadCapability, makeContactInfo, type ContactRecord } from './contacts.js'
 import type { CoreContext } from './context.js'
 import { advances, statusEvent, type MessagePath, type MessageRecord, type MessageStatus } from './messages.js'
@@ -60,6 +60,7 @@ async function ensureEnvelope (ctx: CoreContext, id: string): Promise<OutboxEntr
     const contact = await ctx.store.getJson<ContactRecord>(contactKey(entry.contactId))
     let session = await loadSession(ctx.store, entry.contactId)
     if (contact === undefined || session === undefined) return undefined // waits for the handshake (kick)
+    if (entry.kind === 'receipt' && entry.receipt !== undefined) return await buildReceipts(ctx, entry, session)
     const todo = entry.kind !== 'text'
       ? [entry]
       : inSeqOrder((await listEntries(ctx.store)).filter(e => e.contactId === entry.contactId && e.kind === 'text' &&
@@ -82,6 +83,47 @@ async function ensureEnvelope (ctx: CoreContext, id: string): Promise<OutboxEntr
   })
 }
 
+/**
+ * Seals `entry` together with every other unsealed receipt of the same contact and kind (receipts wait
+ * RECEIPT_DELAY_MS before their first attempt, so those of a burst of messages are all here), in ONE write: a ratchet
+ * message carries up to RECEIPT_BATCH ids, so a burst costs one encryption (often a DH step), one durable write and
+ * one round trip instead of one per message. Entries are packed whole, oldest first, after `entry`; each packed
+ * receipt is stored under the id of its first entry (the first under `entry.id`, returned), the others are deleted,
+ * and the packed receipts beyond the first are scheduled here. Runs under the contact's lock.
+ */
+async function buildReceipts (ctx: CoreContext, entry: OutboxEntry, session: RatchetState): Promise<OutboxEntry> {
+  const kind = (entry.receipt as StoredReceipt).kind
+  const others = (await listEntries(ctx.store))
+    .filter(e => e.contactId === entry.contactId && e.kind === 'receipt' && e.envelope === null && e.id !== entry.id &&
+      e.receipt?.kind === kind)
+    .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+  const packed: OutboxEntry[] = []
+  const b = ctx.store.batch()
+  for (const e of [entry, ...others]) {
+    const r = e.receipt as StoredReceipt
+    const last = packed[packed.length - 1]
+    const room = last === undefined ? 0 : RECEIPT_BATCH - (last.receipt as StoredReceipt).ids.length
+    if (last !== undefined && r.ids.length <= room && r.seqs.length <= RECEIPT_BATCH - (last.receipt as StoredReceipt).seqs.length) {
+      const lr = last.receipt as StoredReceipt
+      last.receipt = { kind, ids: [...lr.ids, ...r.ids], seqs: [...lr.seqs, ...r.seqs] }
+      b.del(outboxKey(e.id))
+    } else {
+      packed.push({ ...e, receipt: { kind, ids: [...r.ids], seqs: [...r.seqs] } })
+    }
+  }
+  let state = session
+  const sealed = packed.map(p => {
+    const s = sealEnvelope(state, receiptContent(p.receipt as StoredReceipt), ctx.rng)
+    state = s.state
+    const next: OutboxEntry = { ...p, envelope: s.envelope }
+    b.putJson(outboxKey(p.id), next)
+    return next
+  })
+  await putSession(b, entry.contactId, state).write()
+  for (const p of sealed.slice(1)) ctx.outbox.schedule(p.id)
+  return sealed[0] as OutboxEntry
+}
+
 function inSeqOrder (entries: OutboxEntry[]): OutboxEntry[] {
   return [...entries].sort((a, b) => (a.seq as number) - (b.seq as number))
 }
@@ -93,10 +135,13 @@ export function putSealedEntry (b: StoreBatch, entry: OutboxEntry, session: Ratc
   return sealed.state
 }
 
-/** Moves a message's status forward (no-op otherwise), optionally deleting the outbox entry in the same write. */
+/**
+ * Moves an outgoing message's status forward (no-op otherwise), optionally deleting its (sent) outbox entry in the
+ * same write. Under the status lock only (context.ts).
+ */
 export async function advanceMessage (ctx: CoreContext, contactId: string, seq: number, status: MessageStatus,
   path: MessagePath | null, opts: { deleteEntry?: string, failure?: string } = {}): Promise<MessageRecord | undefined> {
-  return await ctx.lock.run(contactId, async () => {
+  return await ctx.statusLock.run(contactId, async () => {
     const m = await ctx.store.getJson<MessageRecord>(messageKey(contactId, seq))
     const b = ctx.store.batch()
     if (opts.deleteEntry !== undefined) b.del(outboxKey(opts.deleteEntry))
@@ -143,8 +188,9 @@ export async function attemptDelivery (ctx: CoreContext, id: string): Promise<vo
     const hint = entry.hint ?? contact.theirQueue?.relayAddrs ?? []
     const r = await ctx.net.sendDirect(contact.peerId, envelope, { signal: d.signal, relayAddrs: hint })
     d.done()
+    // no log line for a success (one per message: a write to stdout and a wake-up of whoever reads it); the
+    // message's status says it, failures and deposits are logged below
     await finish(ctx, entry, r.path)
-    ctx.log({ msg: 'delivered direct', entry: id, kind: entry.kind, path: r.path })
     return
   } catch (err) {
     d.done()

@@ -52,6 +52,7 @@ export class Messenger {
   /** live deadlines (ctx.deadline), aborted by stop() */
   private readonly deadlines = new Set<AbortController>()
   private started = false
+  private stopping = false
   private stopped = false
   private handlersRegistered = false
 
@@ -62,6 +63,7 @@ export class Messenger {
     const clock = init.clock ?? systemClock
     const log = init.log ?? (() => {})
     const lock = new KeyedLock()
+    const statusLock = new KeyedLock()
     const ctx: CoreContext = {
       store: init.store,
       net: init.net,
@@ -70,6 +72,7 @@ export class Messenger {
       timings: { ...DEFAULT_TIMINGS, ...init.timings },
       identity: init.identity,
       lock,
+      statusLock,
       outbox: undefined as unknown as Outbox,
       myName: () => this.name,
       log,
@@ -114,14 +117,22 @@ export class Messenger {
     for (const e of inDeliveryOrder(await listEntries(this.ctx.store))) this.ctx.outbox.schedule(e.id)
   }
 
-  /** Stops timers and waits for in-flight attempts and store writes. The store stays open (the caller owns it). */
+  /**
+   * Sends the receipts still held back (RECEIPT_DELAY_MS), waiting up to STOP_FLUSH_MS: the connection that brought
+   * their messages is most likely still open, and otherwise they would wait for the next start (and the sender's
+   * "delivered" with them). Then stops timers and waits for in-flight attempts and store writes. The store stays
+   * open (the caller owns it).
+   */
   async stop (): Promise<void> {
-    if (this.stopped) return
+    if (this.stopped || this.stopping) return
+    this.stopping = true
+    if (this.started) await this.ctx.outbox.runHeld(this.ctx.timings.STOP_FLUSH_MS)
     this.stopped = true
     for (const ac of this.deadlines) ac.abort(new MessengerStoppedError())
     this.deadlines.clear()
     await this.ctx.outbox.stop()
     await this.ctx.lock.idle()
+    await this.ctx.statusLock.idle()
   }
 
   // ---- contacts
@@ -167,7 +178,7 @@ export class Messenger {
   /** Deletes the contact, its session, its messages and its outbox; undelivered texts are reported failed first. */
   async removeContact (id: string): Promise<void> {
     const { store } = this.ctx
-    const queue = await this.ctx.lock.run(id, async () => {
+    const queue = await this.ctx.lock.run(id, async () => await this.ctx.statusLock.run(id, async () => {
       const c = await this.record(id)
       const b = store.batch()
       for (const { key, value } of await store.listJson<MessageRecord>(prefixRange(messagePrefix(id)))) {
@@ -185,7 +196,7 @@ export class Messenger {
       if (c.requestTag !== null) b.del(invites.requestKey(this.ctx, c.requestTag))
       await b.write()
       return c.myQueue
-    })
+    }))
     if (queue !== null) {
       const d = this.ctx.deadline(this.ctx.timings.MAILBOX_TIMEOUT_MS)
       this.ctx.net.deleteQueue(Buffer.from(queue.queueId, 'base64url'), { signal: d.signal }).catch(() => {}).finally(d.done)

@@ -63,6 +63,8 @@ export function backoff (t: Timings, attempts: number): number {
 /** Runs `attempt(id)` for scheduled entries: one run per entry at a time, a request during a run re-runs after it. */
 export class Outbox {
   private readonly timers = new Map<string, unknown>()
+  /** entries whose timer only holds them back to travel together (receipts), not a retry backoff */
+  private readonly held = new Set<string>()
   private readonly running = new Map<string, Promise<void>>()
   private readonly again = new Set<string>()
   private stopped = true
@@ -72,16 +74,37 @@ export class Outbox {
 
   start (): void { this.stopped = false }
 
-  /** Runs the entry after `delayMs`; with no delay it starts now (no timer tick on the send path). */
-  schedule (id: string, delayMs = 0): void {
+  /**
+   * Runs the entry after `delayMs`; with no delay it starts now (no timer tick on the send path). `hold`: the delay
+   * only gathers entries to travel together (receipts), so runHeld() may cut it short.
+   */
+  schedule (id: string, delayMs = 0, opts: { hold?: boolean } = {}): void {
     if (this.stopped) return
     const old = this.timers.get(id)
     if (old !== undefined) { this.clock.clearTimeout(old); this.timers.delete(id) }
+    this.held.delete(id)
     if (delayMs <= 0) { this.run(id); return }
+    if (opts.hold === true) this.held.add(id)
     this.timers.set(id, this.clock.setTimeout(() => {
       this.timers.delete(id)
+      this.held.delete(id)
       this.run(id)
     }, delayMs))
+  }
+
+  /**
+   * Runs every held entry now and resolves once those attempts ended, or after `ms` of real time (before a stop:
+   * receipts should not wait for the next start). The timer is a plain (ref'd) one, not the clock's: a stop in
+   * progress keeps the process alive.
+   */
+  async runHeld (ms: number): Promise<void> {
+    const ids = [...this.held]
+    if (ids.length === 0) return
+    for (const id of ids) this.schedule(id)
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<void>(resolve => { timer = setTimeout(resolve, ms) })
+    await Promise.race([Promise.all(ids.map(async id => { await this.running.get(id) })), timeout])
+    clearTimeout(timer)
   }
 
   private run (id: string): void {
@@ -101,6 +124,7 @@ export class Outbox {
     this.stopped = true
     for (const h of this.timers.values()) this.clock.clearTimeout(h)
     this.timers.clear()
+    this.held.clear()
     this.again.clear()
     await Promise.all([...this.running.values()])
   }

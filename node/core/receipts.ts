@@ -9,17 +9,15 @@ import { messageIdKey, messageKey, newId, outboxKey, type StoreBatch } from '../
 import { RECEIPT_BATCH } from './constants.js'
 import type { CoreContext } from './context.js'
 import { advances, statusEvent, type MessageRecord } from './messages.js'
-import type { OutboxEntry, StoredReceipt } from './outbox.js'
-import { putSealedEntry, receiptContent } from './delivery.js'
-import type { RatchetState } from '../../protocol/ratchet/index.js'
+import type { OutboxEntry } from './outbox.js'
 
 /**
- * Outbox entries (added to `b`) carrying receipts for the given incoming messages, RECEIPT_BATCH ids each. With
- * `session`, each is encrypted now under `session.state` (advanced in place; the caller puts it in the same batch),
- * so the first attempt needs no write of its own.
+ * Outbox entries (added to `b`) carrying receipts for the given incoming messages, RECEIPT_BATCH ids each. They are
+ * stored unsealed: their first attempt encrypts them (delivery.ts buildReceipts), together with every other unsealed
+ * receipt of the contact, so a burst of messages is answered by one receipt.
  */
 export function queueReceipts (ctx: CoreContext, b: StoreBatch, contactId: string, kind: 'delivered' | 'read',
-  msgs: Array<{ id: string, senderSeq: number }>, session?: { state: RatchetState }): string[] {
+  msgs: Array<{ id: string, senderSeq: number }>): string[] {
   const ids: string[] = []
   for (let i = 0; i < msgs.length; i += RECEIPT_BATCH) {
     const chunk = msgs.slice(i, i + RECEIPT_BATCH)
@@ -28,8 +26,7 @@ export function queueReceipts (ctx: CoreContext, b: StoreBatch, contactId: strin
       receipt: { kind, ids: chunk.map(m => m.id), seqs: chunk.map(m => m.senderSeq) },
       envelope: null, deposited: false, attempts: 0, createdAt: ctx.clock.now()
     }
-    if (session === undefined) b.putJson(outboxKey(e.id), e)
-    else session.state = putSealedEntry(b, e, session.state, receiptContent(e.receipt as StoredReceipt), ctx.rng)
+    b.putJson(outboxKey(e.id), e)
     ids.push(e.id)
   }
   return ids

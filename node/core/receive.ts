@@ -1,8 +1,8 @@
 /**
  * Inbound ratchet messages (PROTOCOL.md §6, §10): find the contact (authenticated sender, then the queue it was
  * deposited into, then trial decryption), decrypt under the contact's lock, and store the result with the new
- * ratchet state and its event in ONE write before the Net acknowledges. Duplicates (the ratchet's duplicate error or
- * a known message id) store nothing and are acknowledged again.
+ * ratchet state, its event and its (still unsealed) delivery receipt in ONE write before the Net acknowledges.
+ * Duplicates (the ratchet's duplicate error or a known message id) store nothing and are acknowledged again.
  */
 import { toBase64url } from '../../protocol/crypto/index.js'
 import { openContent, type Content, type RatchetMessage } from '../../protocol/envelope/index.js'
@@ -88,7 +88,9 @@ const senderSeqOf = (key: string): number => decodeU64(key.slice(key.lastIndexOf
 export async function handleMessage (ctx: CoreContext, hooks: ContactHooks, e: InboundEnvelope, msg: RatchetMessage): Promise<void> {
   let tooFarAhead: TooManySkippedError | undefined
   for (const contactId of await candidates(ctx, e)) {
-    const done = await ctx.lock.run(contactId, async () => await tryContact(ctx, hooks, contactId, e, msg))
+    // both locks: a receipt moves statuses of outgoing messages (context.ts statusLock)
+    const done = await ctx.lock.run(contactId, async () =>
+      await ctx.statusLock.run(contactId, async () => await tryContact(ctx, hooks, contactId, e, msg)))
     if (done === true) return
     if (done instanceof TooManySkippedError) tooFarAhead = done
   }
@@ -116,7 +118,6 @@ async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: str
   try { content = openContent(out.plaintext) } catch {}
 
   const b = ctx.store.batch()
-  const sealing = { state: out.state } // the session, advanced by the receipts encrypted below
   const next: ContactRecord = { ...c }
   let contactChanged = false
   if (c.state === 'pending' && c.role === 'inviter') { next.state = 'established'; contactChanged = true }
@@ -138,7 +139,7 @@ async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: str
           .putJson(messageIdKey(contactId, id), { seq: pos })
           .putJson(senderSeqKey(contactId, t.seq), { pos })
           .appendEvent('message.received', { message: toMessage(m) })
-        receiptEntries.push(...queueReceipts(ctx, b, contactId, 'delivered', [{ id, senderSeq: t.seq }], sealing))
+        receiptEntries.push(...queueReceipts(ctx, b, contactId, 'delivered', [{ id, senderSeq: t.seq }]))
       }
     } else if (content.type === 'receipt') {
       await applyReceipt(ctx, b, contactId, content.receipt)
@@ -149,13 +150,14 @@ async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: str
       contactChanged = true
     }
   }
-  putSession(b, contactId, sealing.state)
+  putSession(b, contactId, out.state)
   if (contactChanged) {
     b.putJson(contactKey(contactId), next)
     if (next.state !== c.state || next.name !== c.name) b.appendEvent('contact.updated', { contact: toContact(next, ctx.isOnline(c.peerId)) })
   }
   await b.write()
-  for (const id of receiptEntries) ctx.outbox.schedule(id)
+  // not at once: the receipts of messages arriving in the next RECEIPT_DELAY_MS go with this one (delivery.ts)
+  for (const id of receiptEntries) ctx.outbox.schedule(id, ctx.timings.RECEIPT_DELAY_MS, { hold: true })
   if (next.state !== c.state) hooks.kick(contactId)
   return true
 }

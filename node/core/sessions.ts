@@ -8,13 +8,17 @@ import { sessionKey, type Store, type StoreBatch } from '../store/index.js'
 
 interface StoredSession { v: 1, state: string }
 
+/**
+ * The contact's session. Decoded once per stored version (Store.getMemo): a RatchetState is immutable by contract
+ * (protocol/ratchet/state.ts), so every reader may share it.
+ */
 export async function loadSession (store: Store, contactId: string): Promise<RatchetState | undefined> {
-  const s = await store.getJson<StoredSession>(sessionKey(contactId))
-  return s === undefined ? undefined : deserializeState(fromBase64url(s.state))
+  return await store.getMemo(sessionKey(contactId), json => deserializeState(fromBase64url((json as StoredSession).state)))
 }
 
+/** Adds the session to `b`, with `state` itself as its decoded form: the next loadSession() does not decode it. */
 export function putSession (b: StoreBatch, contactId: string, state: RatchetState): StoreBatch {
-  return b.putJson(sessionKey(contactId), { v: 1, state: toBase64url(serializeState(state)) } satisfies StoredSession)
+  return b.putJson(sessionKey(contactId), { v: 1, state: toBase64url(serializeState(state)) } satisfies StoredSession, state)
 }
 
 /** Runs tasks one at a time per key (FIFO), tasks of different keys concurrently. */

@@ -1,5 +1,5 @@
 /**
- * The node's libp2p host (PROTOCOL.md §9, §12): TCP + Noise + Yamux, identify, ping, kad-dht in client mode on
+ * The node's libp2p host (PROTOCOL.md §9, §12): TCP (one write per send: coalesce.ts) + Noise + Yamux, identify, ping, kad-dht in client mode on
  * /tern/kad/1.0.0, circuit relay v2 transport holding reservations on the configured relays (it listens on
  * `<relay>/p2p-circuit`), DCUtR, AutoNAT, and the /tern/msg/1.0.0 messaging service.
  * Owns: libp2p options of a node. Must not know: the delivery core, the store, RPC.
@@ -31,6 +31,7 @@ import { tcp } from '@libp2p/tcp'
 import { FaultTolerance, type Libp2p, type PrivateKey } from '@libp2p/interface'
 import { createLibp2p } from 'libp2p'
 import { messaging, type MessagingService } from '../messaging/index.js'
+import { withCoalescedWrites } from './coalesce.js'
 import { DEFAULT_LISTEN, LOOPBACK_INBOUND_THRESHOLD, TERN_KAD_PROTOCOL } from './constants.js'
 
 export * from './constants.js'
@@ -83,7 +84,7 @@ export async function createNodeHost (init: NodeHostInit): Promise<NodeHost> {
   const node = await createLibp2p({
     privateKey: init.privateKey,
     addresses: { listen },
-    transports: [dialPort !== undefined ? tcpWithPunchPort(dialPort, relayPeers) : tcp(), circuitRelayTransport()],
+    transports: [withCoalescedWrites(dialPort !== undefined ? tcpWithPunchPort(dialPort, relayPeers) : tcp()), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionManager: init.allowPrivateAddresses === true ? { inboundConnectionThreshold: LOOPBACK_INBOUND_THRESHOLD } : {},

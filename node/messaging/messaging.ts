@@ -123,7 +123,10 @@ export class MessagingService implements Startable {
   }
 
   private async openOutbound (connection: Connection, signal: AbortSignal): Promise<Outbound> {
-    const stream = await connection.newStream(MSG_PROTOCOL, { runOnLimitedConnection: true, signal })
+    // negotiateFully: false: multistream-select's optimistic mode, the protocol id goes out with the first frame
+    // instead of a round trip before it (the same bytes; tens of ms through a relay). Should the peer not speak
+    // /tern/msg, that first exchange fails like a missing ack and the sender retries or uses the mailbox.
+    const stream = await connection.newStream(MSG_PROTOCOL, { runOnLimitedConnection: true, signal, negotiateFully: false })
     const reader = new FrameReader(stream, { maxFrameBytes: ACK_BYTES })
     const forget = (): void => {
       for (const [k, v] of this.outbound) void v.then(o => { if (o.stream === stream && this.outbound.get(k) === v) this.outbound.delete(k) }, () => {})

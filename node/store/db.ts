@@ -1,8 +1,11 @@
 /**
  * The encrypted store: a KV (LevelDB or in-memory) whose every VALUE is AES-256-GCM sealed under a key derived from
  * the 32-byte database key (schema.ts), bound to its key by the AD. Keys stay in clear (keys.ts says what they may
- * hold). Owns encryption, the write queue, batches and the event log's cursor; knows nothing of contacts, sessions or
- * messages. All writes go through one queue, so batches (and the event cursors they allocate) commit in order.
+ * hold). Owns encryption, the write queue, batches, the read cache and the event log's cursor; knows nothing of
+ * contacts, sessions or messages. All writes go through one queue, so batches (and the event cursors they allocate)
+ * commit in order. Group commit: the batches that queued up while a write was in progress are committed together
+ * in ONE KV batch (one fsync instead of one each); each keeps its own atomicity, cursors and result, because a KV batch
+ * is all or nothing and applies its operations in order.
  *
  * Opening checks meta/check: an encrypted record of the schema version written when the store was created; a
  * database key that does not open it is a CorruptStoreError (the keystore and the database do not belong together).
@@ -11,19 +14,30 @@ import { systemRng, utf8, fromUtf8, wipe, type Rng } from '../../protocol/crypto
 import { InvalidArgumentError } from '../../protocol/errors.js'
 import { CorruptStoreError, StoreClosedError } from '../errors.js'
 import { assertKey, eventKey, metaKey, parseEventKey, prefixRange, PREFIX, MAX_U64_SAFE } from './keys.js'
-import { MemoryKV, type KV, type KVOp, type KVRange } from './kv.js'
+import { MemoryKV, type KV, type KVOp, type KVRange, type KVWriteOptions } from './kv.js'
 import { LevelKV, type LevelKVOptions } from './level-kv.js'
 import {
   sealValue, openValue, deriveValueKey, deriveBlindKey, blindId, MAX_VALUE_BYTES, STORE_SCHEMA_VERSION
 } from './schema.js'
 import { EventLog, type StoredEvent, type TernEvent } from './events.js'
+import { ValueCache } from './cache.js'
 
 export interface StoreOptions {
   /** Clock for event timestamps (default Date.now). */
   now?: () => number
   /** Randomness for nonces (default systemRng). */
   rng?: Rng
+  /**
+   * Bytes of decrypted values kept in memory (cache.ts), 0 to read every value from the KV (the default: a test that
+   * alters the KV below the store must see it). The daemon uses STORE_CACHE_BYTES.
+   */
+  cacheBytes?: number
 }
+
+/** The daemon's read cache (bytes): far more than the records of a busy day's conversations, small next to the heap. */
+export const STORE_CACHE_BYTES = 2 * 1024 * 1024
+/** Most batches committed together in one KV write (group commit). */
+export const MAX_GROUP_WRITES = 64
 
 export interface StoreEntry<T> { key: string, value: T }
 
@@ -45,7 +59,11 @@ export interface WriteOptions { sync?: boolean }
 /** A set of writes committed atomically (one LevelDB batch), optionally with event appends. Write it once. */
 export interface StoreBatch {
   put: (key: string, value: Uint8Array) => StoreBatch
-  putJson: (key: string, value: unknown) => StoreBatch
+  /**
+   * `memo`: the value's decoded form for getMemo(), remembered with it once written (so a record written on every
+   * message, a session, is never decoded again by its next reader). Same rule: nobody may change it.
+   */
+  putJson: (key: string, value: unknown, memo?: unknown) => StoreBatch
   del: (key: string) => StoreBatch
   /** Appends an event in the same atomic write; its cursor is in write()'s result. */
   appendEvent: (type: string, data?: unknown) => StoreBatch
@@ -59,6 +77,34 @@ const CHECK_MAGIC = 'tern-store'
 
 interface PendingEvent { type: string, data: unknown }
 
+/** A batch waiting in the write queue. `plain[i]` is what ops[i] leaves readable (null: deleted; undefined: not cached). */
+interface QueuedWrite {
+  ops: KVOp[]
+  plain: Array<Uint8Array | null | undefined>
+  /** decoded forms by op index (putJson's memo) */
+  memos: Map<number, unknown> | undefined
+  events: PendingEvent[]
+  opts: WriteOptions | undefined
+  resolve: (r: WriteResult) => void
+  reject: (err: unknown) => void
+}
+
+/** A queued batch ready for the KV: its event records added, its cursors allocated. */
+interface PreparedWrite { w: QueuedWrite, ops: KVOp[], records: TernEvent[], cursors: number[] }
+
+/** The KV write option of a batch: the KV's default unless the caller chose. */
+const kvOpts = (o: WriteOptions | undefined): KVWriteOptions | undefined => o?.sync === undefined ? undefined : { sync: o.sync }
+
+/**
+ * The write option of a group: durable if any member asked for durability (explicitly or by default); lazy only if
+ * every member is lazy. A lazy batch committed durably loses nothing.
+ */
+function groupOpts (ws: PreparedWrite[]): KVWriteOptions | undefined {
+  if (ws.some(p => p.w.opts?.sync === true)) return { sync: true }
+  if (ws.every(p => p.w.opts?.sync === false)) return { sync: false }
+  return undefined
+}
+
 export class Store {
   readonly events: EventLog
   /** The KV below the encryption (tests reach through it to tamper). */
@@ -67,7 +113,17 @@ export class Store {
   private readonly blindKey: Uint8Array
   private readonly rng: Rng
   private readonly now: () => number
-  private queue: Promise<unknown> = Promise.resolve()
+  private readonly cache: ValueCache | undefined
+  private readonly pending: QueuedWrite[] = []
+  /** The running write loop, while batches are queued or being written. */
+  private writer: Promise<void> | undefined
+
+  /**
+   * Bumped when a KV write is issued and when it ends: a read that saw it change (or started while a write was in
+   * flight) may have read a value that is already stale, and is not cached. The write itself updates the cache.
+   */
+  private writeGen = 0
+  private writing = false
   private cursor = 0
   private closed = false
 
@@ -78,6 +134,7 @@ export class Store {
     this.blindKey = deriveBlindKey(dbKey)
     this.rng = opts.rng ?? systemRng
     this.now = opts.now ?? Date.now
+    this.cache = (opts.cacheBytes ?? 0) > 0 ? new ValueCache(opts.cacheBytes as number) : undefined
     this.events = new EventLog(this)
   }
 
@@ -120,13 +177,6 @@ export class Store {
 
   private check (): void { if (this.closed) throw new StoreClosedError() }
 
-  /** Runs `fn` after every earlier write (serialised), even if an earlier one failed. */
-  private enqueue<T> (fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn)
-    this.queue = run.catch(() => {})
-    return run
-  }
-
   private seal (key: string, plaintext: Uint8Array): Uint8Array {
     assertKey(key)
     if (!(plaintext instanceof Uint8Array)) throw new InvalidArgumentError(`value of ${key}: expected Uint8Array`)
@@ -155,13 +205,44 @@ export class Store {
   /** The decrypted value, or undefined if absent. CorruptStoreError (naming the key) if it fails to authenticate. */
   async get (key: string): Promise<Uint8Array | undefined> {
     this.check(); assertKey(key)
-    const sealed = await this.kv.get(key)
-    return sealed === undefined ? undefined : openValue(this.valueKey, key, sealed)
+    const cache = this.cache
+    const hit = cache?.get(key)
+    if (hit !== undefined) return hit ?? undefined
+    const gen = this.writeGen
+    const quiet = !this.writing
+    const sync = this.kv.getSync !== undefined
+    const sealed = sync ? this.kv.getSync?.(key) : await this.kv.get(key)
+    const plain = sealed === undefined ? undefined : openValue(this.valueKey, key, sealed)
+    // A synchronous read cannot interleave with a commit's cache update: what it read is current, or (a write in
+    // flight) is replaced by the commit's own update. An asynchronous one is cached only if no write overlapped it.
+    if (cache !== undefined && (sync || (quiet && gen === this.writeGen)) && !this.closed) cache.set(key, plain ?? null)
+    return plain
   }
 
   async getJson<T = unknown> (key: string): Promise<T | undefined> {
     const plain = await this.get(key)
     return plain === undefined ? undefined : this.decodeJson(key, plain) as T
+  }
+
+  /**
+   * getJson, then `decode`, remembered with the cached value until the key is written again: for a record that is
+   * costly to rebuild and read on every message (a ratchet session). `decode` must return a value no caller changes
+   * (the same object is handed to every caller). Without a cache it decodes every time.
+   */
+  async getMemo<T> (key: string, decode: (json: unknown) => T): Promise<T | undefined> {
+    const cache = this.cache
+    let e = cache?.entry(key)
+    if (cache !== undefined && e === undefined) { await this.get(key); e = cache.entry(key) } // get() fills the cache
+    if (e === undefined) {
+      const json = await this.getJson(key) // not cacheable now (no cache, or a write overlapped the read)
+      return json === undefined ? undefined : decode(json)
+    }
+    if (e.value === null) return undefined
+    if (e.decoded !== undefined) return e.decoded as T
+    // synchronous from here: the entry cannot be replaced before its decoded form is attached to it
+    const value = decode(this.decodeJson(key, e.value.slice()))
+    e.decoded = value
+    return value
   }
 
   /** Ordered range scan (gt/gte/lt/lte/reverse/limit), values decrypted. */
@@ -198,16 +279,27 @@ export class Store {
   batch (): StoreBatch {
     this.check()
     const ops: KVOp[] = []
+    const plain: Array<Uint8Array | null | undefined> = []
+    let memos: Map<number, unknown> | undefined
     const events: PendingEvent[] = []
+    const caching = this.cache !== undefined
     let written = false
     const b: StoreBatch = {
-      put: (key, value) => { ops.push({ type: 'put', key, value: this.seal(key, value) }); return b },
-      putJson: (key, value) => {
-        const plain = this.encodeJson(key, value)
-        try { ops.push({ type: 'put', key, value: this.seal(key, plain) }) } finally { wipe(plain) }
+      put: (key, value) => {
+        ops.push({ type: 'put', key, value: this.seal(key, value) })
+        plain.push(caching ? value.slice() : undefined)
         return b
       },
-      del: (key) => { ops.push({ type: 'del', key: assertKey(key) }); return b },
+      putJson: (key, value, memo) => {
+        const text = this.encodeJson(key, value)
+        try {
+          ops.push({ type: 'put', key, value: this.seal(key, text) })
+          plain.push(caching ? text.slice() : undefined)
+        } finally { wipe(text) }
+        if (caching && memo !== undefined) (memos ??= new Map()).set(ops.length - 1, memo)
+        return b
+      },
+      del: (key) => { ops.push({ type: 'del', key: assertKey(key) }); plain.push(null); return b },
       appendEvent: (type, data) => {
         if (typeof type !== 'string' || type === '') throw new InvalidArgumentError('event type: expected a non-empty string')
         if (data !== undefined && JSON.stringify(data) === undefined) throw new InvalidArgumentError('event data: not JSON-serialisable')
@@ -218,21 +310,36 @@ export class Store {
       write: async (opts) => {
         if (written) throw new InvalidArgumentError('batch already written')
         written = true
-        return await this.enqueue(async () => await this.commit(ops, events, opts))
+        return await new Promise<WriteResult>((resolve, reject) => {
+          this.pending.push({ ops, plain, memos, events, opts, resolve, reject })
+          this.startWriter()
+        })
       }
     }
     return b
   }
 
-  /** Inside the queue: allocates cursors, seals the events, writes everything in one atomic KV batch. */
-  private async commit (ops: KVOp[], events: PendingEvent[], opts?: WriteOptions): Promise<WriteResult> {
+  /** Runs the write loop unless it runs already: each turn commits every batch queued so far (up to a bound). */
+  private startWriter (): void {
+    if (this.writer !== undefined) return
+    this.writer = (async () => {
+      while (this.pending.length > 0) await this.commitGroup(this.pending.splice(0, MAX_GROUP_WRITES))
+    })().finally(() => {
+      this.writer = undefined
+      if (this.pending.length > 0) this.startWriter()
+    })
+  }
+
+  /** Allocates the batch's cursors and seals its events (in queue order, so cursors follow commit order). */
+  private prepare (w: QueuedWrite): PreparedWrite {
     this.check()
+    const ops = [...w.ops]
     const cursors: number[] = []
     const records: TernEvent[] = []
-    if (events.length > 0) {
-      if (this.cursor + events.length > MAX_U64_SAFE) throw new InvalidArgumentError('event cursor space exhausted')
+    if (w.events.length > 0) {
+      if (this.cursor + w.events.length > MAX_U64_SAFE) throw new InvalidArgumentError('event cursor space exhausted')
       const at = this.now()
-      for (const e of events) {
+      for (const e of w.events) {
         const cursor = ++this.cursor // advanced even if the write fails: a cursor is never reused
         const stored: StoredEvent = { t: e.type, at, d: e.data }
         const key = eventKey(cursor)
@@ -245,9 +352,70 @@ export class Store {
       const ck = metaKey(META_EVENT_CURSOR)
       ops.push({ type: 'put', key: ck, value: this.seal(ck, utf8(String(this.cursor))) })
     }
-    if (ops.length > 0) await this.kv.batch(ops, opts?.sync === undefined ? undefined : { sync: opts.sync })
-    if (records.length > 0) this.events.notify(records)
-    return { cursors }
+    return { w, ops, records, cursors }
+  }
+
+  /**
+   * Writes a group of queued batches as ONE KV batch, then, in order, updates the cache, tells the event listeners
+   * and resolves each. If the group fails and has more than one member, each is retried alone, so one batch's failure
+   * is its own (as without grouping).
+   */
+  private async commitGroup (group: QueuedWrite[]): Promise<void> {
+    const ready: PreparedWrite[] = []
+    for (const w of group) {
+      try { ready.push(this.prepare(w)) } catch (err) { this.release(w); w.reject(err) }
+    }
+    if (ready.length === 0) return
+    try {
+      await this.kvWrite(ready.flatMap(p => p.ops), groupOpts(ready))
+    } catch (err) {
+      if (ready.length === 1) { this.release(ready[0].w); ready[0].w.reject(err); return }
+      for (const p of ready) {
+        try {
+          await this.kvWrite(p.ops, kvOpts(p.w.opts))
+          this.settle(p)
+        } catch (e) { this.release(p.w); p.w.reject(e) }
+      }
+      return
+    }
+    for (const p of ready) this.settle(p)
+  }
+
+  private async kvWrite (ops: KVOp[], opts: KVWriteOptions | undefined): Promise<void> {
+    if (ops.length === 0) return
+    this.writeGen++
+    this.writing = true
+    try {
+      await this.kv.batch(ops, opts)
+    } finally {
+      this.writing = false
+      this.writeGen++
+    }
+  }
+
+  /** After a batch is committed: the cache learns its values, listeners its events, the caller its cursors. */
+  private settle (p: PreparedWrite): void {
+    const { w } = p
+    if (this.cache !== undefined) {
+      for (let i = 0; i < w.ops.length; i++) {
+        const v = w.plain[i]
+        if (v === undefined) continue
+        const key = w.ops[i].key
+        this.cache.adopt(key, v) // the batch's own copy: the cache owns it now
+        w.plain[i] = undefined
+        const memo = w.memos?.get(i)
+        const e = memo === undefined ? undefined : this.cache.entry(key)
+        if (e !== undefined) e.decoded = memo
+      }
+    }
+    this.release(w)
+    if (p.records.length > 0) this.events.notify(p.records)
+    w.resolve({ cursors: p.cursors })
+  }
+
+  /** Wipes a batch's plaintext copies. */
+  private release (w: QueuedWrite): void {
+    for (const v of w.plain) if (v != null) wipe(v)
   }
 
   /** Last event cursor allocated (EventLog.tail). */
@@ -262,8 +430,9 @@ export class Store {
   /** Waits for queued writes, closes the KV and wipes the derived keys. Idempotent. */
   async close (): Promise<void> {
     if (this.closed) return
-    await this.queue
+    while (this.writer !== undefined) await this.writer
     this.closed = true
+    this.cache?.clear()
     wipe(this.valueKey, this.blindKey)
     await this.kv.close()
   }

