@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=1 --expose-gc
 /**
  * The `tern` command. Subcommands live in their own modules and are loaded on demand so that
  * `tern --version` stays instant.
