@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import sodium from 'sodium-native'
-import { abytes } from './bytes.js'
+import { abytes, concat } from './bytes.js'
 import { InvalidArgumentError } from '../errors.js'
 
 /** SHA-256 block size: HMAC pads its key to this. */
@@ -72,20 +72,11 @@ export function hmacSha256 (key: Uint8Array, ...data: Uint8Array[]): Uint8Array 
   if (data.length <= 3) {
     out = hmacParts(k, data[0] ?? EMPTY, data[1] ?? EMPTY, data[2] ?? EMPTY)
   } else {
-    const joined = concatParts(data)
+    const joined = concat(...data)
     out = hmacParts(k, joined, EMPTY, EMPTY)
     joined.fill(0)
   }
   if (k !== key) k.fill(0)
-  return out
-}
-
-function concatParts (parts: Uint8Array[]): Uint8Array {
-  let len = 0
-  for (const p of parts) len += p.length
-  const out = new Uint8Array(len)
-  let o = 0
-  for (const p of parts) { out.set(p, o); o += p.length }
   return out
 }
 
