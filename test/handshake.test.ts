@@ -146,6 +146,9 @@ t.test('accept rejection: tampering, wrong request, wrong prekeys', async (t) =>
   t.equal(complete(acc.accept, pending, generateSignedPreKey(bob.id, 99, rng)), 'ERR_ACCEPT_UNKNOWN_PREKEY')
   t.equal(complete(acc.accept, pending, { ...bob.spk, keyPair: generateSignedPreKey(bob.id, 10, rng).keyPair }), 'ERR_ACCEPT_AUTHENTICATION', 'wrong SPK secret')
   t.equal(complete(acc.accept, { ...pending, requestHash: rng(32) }), 'ERR_ACCEPT_AUTHENTICATION', 'session bound to the request')
+  // EK_A is bytes 17-48; X25519 ignores bit 255, so without the check this accept would complete the same session
+  const top = acc.accept.slice(); top[48]! ^= 0x80
+  t.equal(complete(top), 'ERR_HANDSHAKE_PEER_KEY', 'EK_A with bit 255 set')
   // every bit flip from EK_A onwards (ids excepted) breaks the first message's authentication
   fc.assert(fc.property(fc.integer({ min: 17 * 8, max: acc.accept.length * 8 - 1 }), (bit) => {
     const x = acc.accept.slice(); x[bit >> 3]! ^= 1 << (bit & 7)

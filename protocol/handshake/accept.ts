@@ -132,7 +132,8 @@ export interface CompleteResult {
 
 /**
  * Completes the handshake on the invitee's side. Rejects, in order: the decodeContactAccept errors → other request →
- * replayed (already completed) → prekey ids differ → first message does not decrypt (ContactAcceptAuthError).
+ * replayed (already completed) → prekey ids differ → EK_A low-order or non-canonical (HandshakePeerKeyError) → first
+ * message does not decrypt (ContactAcceptAuthError).
  */
 export function completeContactAccept (init: CompleteContactAcceptInit): CompleteResult {
   const { bytes, pending, myIdentity, signedPreKey, pqPreKey } = init

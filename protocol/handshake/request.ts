@@ -71,6 +71,9 @@ function transcript (header: Uint8Array, sealedStatic: Uint8Array, invite: { inv
 }
 
 export function dh (secret: Uint8Array, pub: Uint8Array, what: string): Uint8Array {
+  // X25519 ignores bit 255 of a public key (RFC 7748 §5): with it set, the key's bytes differ but the session would
+  // not, so the message carrying it would be malleable. No honest encoder sets it (u < 2^255 - 19).
+  if (pub.length === 32 && (pub[31] & 0x80) !== 0) throw new HandshakePeerKeyError(`${what}: non-canonical X25519 key (bit 255 set)`)
   try { return x25519(secret, pub) } catch (e) {
     if (e instanceof InvalidPublicKeyError) throw new HandshakePeerKeyError(`${what}: low-order X25519 key`)
     throw e
@@ -144,7 +147,7 @@ export interface OpenContactRequestInit {
 
 /**
  * Opens a request. Rejects, in order: truncated → version → over MAX_REQUEST_BYTES → other invite → replayed / invite
- * used → expired → low-order EK_B → static key AEAD → payload AEAD → payload truncated / malformed / limits → identity
+ * used → expired → low-order or non-canonical EK_B → static key AEAD → payload AEAD → payload truncated / malformed / limits → identity
  * mismatch → bundle signatures → transcript signature → timestamp.
  */
 export function openContactRequest (init: OpenContactRequestInit): OpenedRequest {
