@@ -14,6 +14,8 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { join } from 'node:path'
+import { noiseCrypto } from '../protocol/crypto/noise.js'
+import { withCoalescedWrites } from '../node/host/coalesce.js'
 import type { PeerId } from '@libp2p/interface'
 import { TERN_KAD_PROTOCOL, type RelayConfig, type RelayLimits } from './config.js'
 import { loadOrCreateIdentity } from './identity-file.js'
@@ -105,8 +107,10 @@ export async function createRelay (init: RelayInit): Promise<Relay> {
   const libp2p = await createLibp2p({
     privateKey: identity.privateKey,
     addresses: { listen: cfg.listen, announce: cfg.announce },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
+    // the node's transport economies (node/host/coalesce.ts, protocol/crypto/noise.ts): a relayed chat message
+    // crosses two connections here
+    transports: [withCoalescedWrites(tcp())],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux()],
     connectionManager: {
       maxConnections: cfg.connections.maxConnections,

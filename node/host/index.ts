@@ -31,6 +31,7 @@ import { tcp } from '@libp2p/tcp'
 import { FaultTolerance, type Libp2p, type PrivateKey } from '@libp2p/interface'
 import { createLibp2p } from 'libp2p'
 import { messaging, type MessagingService } from '../messaging/index.js'
+import { noiseCrypto } from '../../protocol/crypto/noise.js'
 import { withCoalescedWrites } from './coalesce.js'
 import { DEFAULT_LISTEN, LOOPBACK_INBOUND_THRESHOLD, TERN_KAD_PROTOCOL } from './constants.js'
 
@@ -85,7 +86,7 @@ export async function createNodeHost (init: NodeHostInit): Promise<NodeHost> {
     privateKey: init.privateKey,
     addresses: { listen },
     transports: [withCoalescedWrites(dialPort !== undefined ? tcpWithPunchPort(dialPort, relayPeers) : tcp()), circuitRelayTransport()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: noiseCrypto })],
     streamMuxers: [yamux()],
     connectionManager: init.allowPrivateAddresses === true ? { inboundConnectionThreshold: LOOPBACK_INBOUND_THRESHOLD } : {},
     // a relay that refuses our reservation must not stop the node from starting (an unreachable one is retried by
