@@ -10,6 +10,11 @@ import { assertKey } from './keys.js'
 import { checkOps, checkRange, type KV, type KVOp, type KVRange, type KVWriteOptions } from './kv.js'
 import { StoreClosedError, HomeInUseError } from '../errors.js'
 
+/** abstract-level's private batch (see batch()). */
+interface PrivateBatch {
+  _batch: (ops: Array<{ type: 'put' | 'del', key: string, value?: Uint8Array, keyEncoding: string, valueEncoding?: string }>, options: { sync: boolean }) => Promise<void>
+}
+
 export interface LevelKVOptions {
   /** Default for every write (default true). */
   sync?: boolean
@@ -71,12 +76,21 @@ export class LevelKV implements KV {
     await this.batch([{ type: 'del', key }], opts)
   }
 
+  /**
+   * Goes through abstract-level's private API for implementors (`_batch`, documented in its README), with the
+   * operations already in the form it guarantees there: keys utf8 strings, values Uint8Array ('view'), each op
+   * naming its encodings. The public batch() clones, validates and transcodes every operation and emits events
+   * nobody listens to: measured here, 68-90 µs of the event loop for a message's 8-value batch against 13-17 µs.
+   * checkOps has validated the same things already; the store is open (check()), and close() waits for writes.
+   */
   async batch (ops: KVOp[], opts?: KVWriteOptions): Promise<void> {
     this.check(); checkOps(ops)
     if (ops.length === 0) return
     // copy values: the caller may reuse its buffers once we return
-    const copied = ops.map(op => op.type === 'put' ? { type: 'put' as const, key: op.key, value: new Uint8Array(op.value) } : op)
-    await this.db.batch(copied, { sync: opts?.sync ?? this.sync })
+    const prepared = ops.map(op => op.type === 'put'
+      ? { type: 'put' as const, key: op.key, value: new Uint8Array(op.value), keyEncoding: 'utf8', valueEncoding: 'view' }
+      : { type: 'del' as const, key: op.key, keyEncoding: 'utf8' })
+    await (this.db as unknown as PrivateBatch)._batch(prepared, { sync: opts?.sync ?? this.sync })
   }
 
   async * iterate (range: KVRange = {}): AsyncIterableIterator<[string, Uint8Array]> {
