@@ -1,7 +1,9 @@
 /** The encrypted LevelDB store on disk: tamper and swap detection, wrong key, cursors across reopen, no plaintext at rest. */
 import t from 'tap'
 import { join } from 'node:path'
-import { openStore, LevelKV, messageKey, contactKey, eventKey, metaKey, peerIndexKey, type Store } from '../node/store/index.js'
+import { createCipheriv } from 'node:crypto'
+import { openStore, LevelKV, messageKey, contactKey, eventKey, metaKey, peerIndexKey, STORE_VALUE_VERSION, STORE_VALUE_VERSION_V1, VALUE_OVERHEAD, type Store } from '../node/store/index.js'
+import { deriveValueKey } from '../node/store/schema.js'
 import { initKeystore, unlockKeystore, writeConfig, homePaths } from '../node/home/index.js'
 import type { CorruptStoreError } from '../node/errors.js'
 import { utf8 } from '../protocol/crypto/index.js'
@@ -27,6 +29,32 @@ t.test('a value altered below the encryption is ERR_CORRUPT_STORE naming the key
   await t.rejects(st.get(k), { code: 'ERR_CORRUPT_STORE', where: k }, 'truncated')
   await levelOf(st).put(k, raw)
   t.same(await st.getJson(k), { text: 'hello' }, 'the original still opens')
+  await st.close()
+})
+
+t.test('values of the first format (v1, AES-256-GCM) still open; writes are v2 (XChaCha20-Poly1305)', async t => {
+  const dir = join(await tmpDir(t), 'db')
+  const st = await openStore(dir, KEY)
+  const k = messageKey('contact1', 2)
+  // a v1 value as the first release wrote it: 0x01 || nonce(12) || AES-256-GCM(valueKey, plaintext, AD v1) || tag
+  const nonce = new Uint8Array(12).fill(9)
+  const c = createCipheriv('aes-256-gcm', deriveValueKey(KEY), nonce, { authTagLength: 16 })
+  c.setAAD(Buffer.concat([Buffer.from('tern-store'), Buffer.from([0, 1, 0]), Buffer.from(k, 'latin1')]))
+  const body = Buffer.concat([c.update(JSON.stringify({ text: 'old' })), c.final(), c.getAuthTag()])
+  const v1 = new Uint8Array([STORE_VALUE_VERSION_V1, ...nonce, ...body])
+  await levelOf(st).put(k, v1)
+  t.same(await st.getJson(k), { text: 'old' }, 'a v1 value opens')
+  const relabelled = new Uint8Array(v1); relabelled[0] = STORE_VALUE_VERSION
+  await levelOf(st).put(k, relabelled)
+  await t.rejects(st.get(k), { code: 'ERR_CORRUPT_STORE', where: k }, 'relabelled as v2, it fails')
+  const unknown = new Uint8Array(v1); unknown[0] = 3
+  await levelOf(st).put(k, unknown)
+  await t.rejects(st.get(k), /unknown version 3/, 'an unknown version is refused')
+  await st.putJson(k, { text: 'new' })
+  const raw = await levelOf(st).get(k) as Uint8Array
+  t.equal(raw[0], STORE_VALUE_VERSION, 'rewritten as v2')
+  t.equal(raw.length, VALUE_OVERHEAD + utf8(JSON.stringify({ text: 'new' })).length, 'version, 24-byte nonce, ciphertext, tag')
+  t.same(await st.getJson(k), { text: 'new' })
   await st.close()
 })
 

@@ -4,4 +4,4 @@ export { MemoryKV, type KV, type KVOp, type KVRange, type KVWriteOptions } from 
 export { LevelKV, type LevelKVOptions } from './level-kv.js'
 export { EventLog, type TernEvent, type EventListener, DEFAULT_EVENT_PAGE, MAX_EVENT_PAGE } from './events.js'
 export * from './keys.js'
-export { STORE_VALUE_VERSION, VALUE_OVERHEAD, MAX_VALUE_BYTES, STORE_SCHEMA_VERSION } from './schema.js'
+export { STORE_VALUE_VERSION, STORE_VALUE_VERSION_V1, VALUE_OVERHEAD, MAX_VALUE_BYTES, STORE_SCHEMA_VERSION } from './schema.js'
