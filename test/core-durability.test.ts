@@ -7,7 +7,7 @@
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { MemoryNetwork, connect, startNode, stopNode, waitFor, type TestNode } from './helpers/memory-net.js'
-import { MemoryKV, PREFIX, type KVOp, type KVWriteOptions } from '../node/store/index.js'
+import { MemoryKV, PREFIX, messagePrefix, prefixRange, type KVOp, type KVWriteOptions } from '../node/store/index.js'
 import { generateIdentity } from '../protocol/identity/index.js'
 import { systemRng } from '../protocol/crypto/index.js'
 
@@ -78,4 +78,34 @@ t.test('a burst of messages is answered by ONE delivery receipt (one seal, one w
   const seals = bWrites.filter(w => touches(w, PREFIX.session) && touches(w, PREFIX.outbox) && !touches(w, PREFIX.message))
   tt.ok(seals.length >= 1 && seals.length < N / 2, `receipts of ${N} messages sealed in ${seals.length} write(s)`)
   tt.ok(seals.every(w => w.sync !== false), 'a receipt seal advances the session: durable')
+})
+
+t.test('the "sent" moves of messages sent one by one are written later, lazily, in fewer writes; stop() writes what is queued', async tt => {
+  const network = new MemoryNetwork()
+  const a = await recordingNode(network, 'alice')
+  const b = await recordingNode(network, 'bob')
+  tt.teardown(async () => { await stopNode(a); await stopNode(b) })
+  const [aToB, bToA] = await connect(a, b)
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const fromA = a.kv.writes.length
+  const N = 10
+  const sent = []
+  for (let i = 0; i < N; i++) sent.push(await a.m.send({ to: aToB, text: `one by one ${i}` }))
+  await waitFor('all sent', async () => {
+    const list = await a.m.listMessages({ with: aToB })
+    return sent.every(m => ['sent', 'delivered'].includes(list.find(x => x.id === m.id)?.status ?? ''))
+  })
+  await a.m.flushSent()
+  const moves = a.kv.writes.slice(fromA).filter(w => w.keys.some(k => k.startsWith(PREFIX.outbox)) && !w.keys.some(k => k.startsWith(PREFIX.session)))
+  tt.ok(moves.length >= 1 && moves.length < N, `${N} sent moves (outbox deletions) in ${moves.length} write(s)`)
+  tt.ok(moves.every(w => w.sync === false), 'lazy')
+  const left = (await a.store.listJson<{ id: string }>(prefixRange(PREFIX.outbox))).filter(e => sent.some(m => e.value.id === m.id))
+  tt.same(left, [], 'their outbox entries are gone')
+
+  // a move still queued when the messenger stops is written by stop(), not dropped with its timer
+  const last = await a.m.send({ to: aToB, text: 'just before stop' })
+  await waitFor('bob has it', async () => (await b.m.listMessages({ with: bToA })).some(x => x.id === last.id))
+  await a.m.stop()
+  const page = await a.store.listJson<{ id: string, status: string }>(prefixRange(messagePrefix(aToB)))
+  tt.equal(page.find(e => e.value.id === last.id)?.value.status, 'sent', 'the last message is sent after stop()')
 })

@@ -19,6 +19,7 @@ t.test('a receipt held back is sent when the receiver stops, not at its next sta
   const [aToB, bToA] = await connect(a, b)
   const m = await a.m.send({ to: aToB, text: 'delivered before bob stops?' })
   await waitFor('bob has it', async () => (await b.m.listMessages({ with: bToA })).some(x => x.id === m.id))
+  await waitFor('sent (written SENT_STATUS_DELAY_MS after the ack)', async () => await statusOf(a, aToB, m.id) !== 'queued', 2000)
   tt.equal(await statusOf(a, aToB, m.id), 'sent', 'the receipt is held back')
   await b.m.stop() // still online: the held receipt can go
   await waitFor('delivered', async () => await statusOf(a, aToB, m.id) === 'delivered', 3000)

@@ -26,6 +26,11 @@ export interface Timings {
   RECEIPT_DELAY_MS: number
   /** How long stop() waits for the receipts still held back by RECEIPT_DELAY_MS to go out (ms). §10 */
   STOP_FLUSH_MS: number
+  /**
+   * How long the "sent" status of an acknowledged message waits to be written together with the others of that time
+   * (ms; core/sent-queue.ts): off the path of the next message a client sends. §10
+   */
+  SENT_STATUS_DELAY_MS: number
 }
 
 export const DEFAULT_TIMINGS: Timings = Object.freeze({
@@ -37,7 +42,8 @@ export const DEFAULT_TIMINGS: Timings = Object.freeze({
   INVITE_TTL_MS: 7 * 24 * 3600 * 1000,
   REJECT_ATTEMPTS: 3,
   RECEIPT_DELAY_MS: 100,
-  STOP_FLUSH_MS: 500
+  STOP_FLUSH_MS: 500,
+  SENT_STATUS_DELAY_MS: 25
 })
 
 /**

@@ -7,6 +7,7 @@ import type { Timings } from './constants.js'
 import type { Net } from './net.js'
 import type { KeyedLock } from './sessions.js'
 import type { Outbox } from './outbox.js'
+import type { SentQueue } from './sent-queue.js'
 
 export interface CoreContext {
   store: Store
@@ -25,6 +26,8 @@ export interface CoreContext {
    */
   statusLock: KeyedLock
   outbox: Outbox
+  /** the "sent" status moves of acknowledged messages, written a little later together (sent-queue.ts) */
+  sent: SentQueue
   myName: () => string
   log: (obj: Record<string, unknown>) => void
   isOnline: (peerId: string) => boolean

@@ -166,7 +166,7 @@ async function finish (ctx: CoreContext, entry: OutboxEntry, path: DirectPath | 
         if (cur !== undefined) await ctx.store.batch().putJson(outboxKey(entry.id), { ...cur, deposited: true }).write(LAZY_WRITE)
       })
     } else {
-      await advanceMessage(ctx, entry.contactId, entry.seq as number, status, path, { deleteEntry: entry.id })
+      ctx.sent.add(entry.contactId, entry.seq as number, path, entry.id)
     }
     return
   }

@@ -26,6 +26,7 @@ import type { InboundEnvelope, Net } from './net.js'
 import { inDeliveryOrder, listEntries, Outbox, type OutboxEntry } from './outbox.js'
 import { queueReceipts } from './receipts.js'
 import { handleMessage } from './receive.js'
+import { SentQueue } from './sent-queue.js'
 import { KeyedLock, loadSession, putSession } from './sessions.js'
 
 export interface MessengerInit {
@@ -74,6 +75,7 @@ export class Messenger {
       lock,
       statusLock,
       outbox: undefined as unknown as Outbox,
+      sent: undefined as unknown as SentQueue,
       myName: () => this.name,
       log,
       isOnline: (peerId) => { try { return init.net.isConnected(peerId) } catch { return false } },
@@ -90,6 +92,7 @@ export class Messenger {
       }
     }
     ctx.outbox = new Outbox(clock, async (id) => { await attemptDelivery(ctx, id) }, log)
+    ctx.sent = new SentQueue(ctx)
     this.ctx = ctx
     this.hooks = {
       contactsChanged: () => { void this.announceContacts() },
@@ -131,9 +134,13 @@ export class Messenger {
     for (const ac of this.deadlines) ac.abort(new MessengerStoppedError())
     this.deadlines.clear()
     await this.ctx.outbox.stop()
+    await this.ctx.sent.flush()
     await this.ctx.lock.idle()
     await this.ctx.statusLock.idle()
   }
+
+  /** Writes the queued "sent" status moves now (sent-queue.ts); for tests and tools that read statuses at once. */
+  async flushSent (): Promise<void> { await this.ctx.sent.flush() }
 
   // ---- contacts
 
