@@ -10,8 +10,9 @@
  *  (e) for reference, the network layer alone: Net.sendDirect round trip (frame → handler → ack) of a 400-byte
  *      envelope between two in-process hosts, direct and relayed.
  * TERN_BENCH_NODE_N sets the measured messages per mode (default 300). The daemons run as users run them: the
- * compiled dist/cli/bin.js (npm run bench builds first; tsx alone adds ~60 MB of RSS) with DAEMON_NODE_FLAGS.
- * TERN_TEST_DAEMON_BIN= (empty) runs the sources under tsx instead.
+ * compiled dist/cli/bin.js (npm run bench builds first; tsx alone adds ~60 MB of RSS) with DAEMON_NODE_FLAGS, and the
+ * relay as its systemd unit runs it (node dist/cli/bin.js relay). TERN_TEST_DAEMON_BIN= / TERN_TEST_RELAY_BIN=
+ * (empty) run the sources under tsx instead.
  */
 import '../node/polyfill.js'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -30,6 +31,8 @@ import { median, type Reporter } from './reporter.js'
 
 const COMPILED_BIN = new URL('../dist/cli/bin.js', import.meta.url).pathname
 if (process.env.TERN_TEST_DAEMON_BIN === undefined && existsSync(COMPILED_BIN)) process.env.TERN_TEST_DAEMON_BIN = COMPILED_BIN
+// the relay too, as bootstrap/tern-relay.service runs it (node dist/cli/bin.js relay)
+if (process.env.TERN_TEST_RELAY_BIN === undefined && existsSync(COMPILED_BIN)) process.env.TERN_TEST_RELAY_BIN = COMPILED_BIN
 
 const WARMUP = 100
 const N = Number(process.env.TERN_BENCH_NODE_N ?? 300)

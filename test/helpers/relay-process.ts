@@ -51,8 +51,10 @@ export async function spawnRelay (opts: RelayProcessOptions = {}): Promise<Relay
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'tern-relay-test-'))
   const args = opts.args ?? []
   const hasListen = args.includes('--listen')
+  // TERN_TEST_RELAY_BIN: a compiled cli/bin.js, run as the systemd unit runs it (benchmarks); else the sources under tsx
+  const bin = process.env.TERN_TEST_RELAY_BIN
   const proc = spawn(process.execPath, [
-    ...(opts.nodeArgs ?? []), '--import=tsx', join(REPO_ROOT, 'cli', 'bin.ts'), 'relay', '--data', dataDir,
+    ...(opts.nodeArgs ?? []), ...(bin !== undefined && bin !== '' ? [bin] : ['--import=tsx', join(REPO_ROOT, 'cli', 'bin.ts')]), 'relay', '--data', dataDir,
     ...(hasListen ? [] : ['--listen', '/ip4/127.0.0.1/tcp/0']), ...args
   ], { cwd: REPO_ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: string[] = []
