@@ -89,7 +89,7 @@ t.test('the "sent" moves of messages sent one by one are written later, lazily, 
   await new Promise(resolve => setTimeout(resolve, 300))
   const fromA = a.kv.writes.length
   const N = 10
-  const sent = []
+  const sent: Array<{ id: string }> = []
   for (let i = 0; i < N; i++) sent.push(await a.m.send({ to: aToB, text: `one by one ${i}` }))
   await waitFor('all sent', async () => {
     const list = await a.m.listMessages({ with: aToB })

@@ -6,7 +6,10 @@
  *
  * Holds plaintext in memory (the disk stays encrypted): a replaced or evicted value is wiped, so an old ratchet state
  * does not outlive its successor here. Bounded by bytes (plaintext only: a decoded form rides along uncounted, and is
- * only kept for the few keys asked for it), least recently used first out. `null` records a key known to be absent
+ * only kept for the few keys asked for it), evicted in "second chance" order (CLOCK): the oldest entry goes first
+ * unless it was read since it last came round, in which case it moves to the young end once. A read only sets a flag:
+ * re-inserting the key on every read, as a strict LRU over a Map must, cost ~8 µs a read here (the Map's deleted
+ * slots pile up until it rehashes), and a message reads about ten records. `null` records a key known to be absent
  * (a de-duplication lookup that usually misses).
  */
 import { wipe } from '../../protocol/crypto/index.js'
@@ -20,8 +23,11 @@ const ENTRY_OVERHEAD_BYTES = 64
  */
 export interface CacheEntry { readonly value: Uint8Array | null, decoded?: unknown }
 
+/** An entry and its second-chance flag: read since it last reached the old end. */
+interface Slot extends CacheEntry { referenced: boolean }
+
 export class ValueCache {
-  private readonly map = new Map<string, CacheEntry>()
+  private readonly map = new Map<string, Slot>()
   private bytes = 0
 
   constructor (private readonly maxBytes: number) {}
@@ -31,10 +37,7 @@ export class ValueCache {
 
   private touch (key: string): CacheEntry | undefined {
     const e = this.map.get(key)
-    if (e === undefined) return undefined
-    // refresh recency: Map iteration order is insertion order, so re-inserting moves it to the young end
-    this.map.delete(key)
-    this.map.set(key, e)
+    if (e !== undefined) e.referenced = true
     return e
   }
 
@@ -55,11 +58,19 @@ export class ValueCache {
     this.drop(key)
     const size = this.cost(key, value)
     if (size > this.maxBytes) { if (value !== null) wipe(value); return }
-    this.map.set(key, { value })
+    this.map.set(key, { value, referenced: false })
     this.bytes += size
     while (this.bytes > this.maxBytes) {
-      const oldest = this.map.keys().next().value as string
-      this.drop(oldest)
+      // Map iteration order is insertion order: the first entry is the oldest. A referenced one gets a second chance
+      // (flag cleared, re-inserted at the young end); every entry is moved at most once per call, so this ends.
+      const [oldest, e] = this.map.entries().next().value as [string, Slot]
+      if (e.referenced && oldest !== key) {
+        e.referenced = false
+        this.map.delete(oldest)
+        this.map.set(oldest, e)
+      } else {
+        this.drop(oldest)
+      }
     }
   }
 
