@@ -1,0 +1,79 @@
+/**
+ * node/store/journal.ts and LevelKV's use of it: what is read back from a journal is exactly the run of latest
+ * batches (a torn, stale or out-of-sequence record ends it); a batch is readable (point reads and scans) as soon as
+ * it resolves, before LevelDB has it; the journal wraps once LevelDB holds everything; reopening applies what LevelDB
+ * missed. SIGKILL at random points: test/store-crash.test.ts (every acknowledged batch survives, atomically).
+ */
+import t from 'tap'
+import { join } from 'node:path'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { decodeRecords, encodeRecord, JOURNAL_BYTES, JOURNAL_FILE } from '../node/store/journal.js'
+import { LevelKV, type KVOp } from '../node/store/index.js'
+import { tmpDir } from './helpers/tmp.js'
+
+const b = (s: string): Uint8Array => new TextEncoder().encode(s)
+const put = (key: string, v: string): KVOp => ({ type: 'put', key, value: b(v) })
+const text = (v: Uint8Array | undefined): string | undefined => v === undefined ? undefined : new TextDecoder().decode(v)
+
+t.test('records: round trip; a torn, stale-epoch, out-of-sequence or altered record ends the run', async t => {
+  const r1 = encodeRecord(7, 1, [put('c/a', 'one'), { type: 'del', key: 'c/b' }])
+  const r2 = encodeRecord(7, 2, [put('c/a', 'two')])
+  const r3 = encodeRecord(7, 3, [put('c/c', 'three')])
+  const all = Buffer.concat([r1, r2, r3, new Uint8Array(100)])
+  const got = decodeRecords(all)
+  t.equal(got.length, 3)
+  t.same(got[0].map(o => [o.type, o.key, o.type === 'put' ? text(o.value) : null]), [['put', 'c/a', 'one'], ['del', 'c/b', null]])
+  t.equal(decodeRecords(Buffer.concat([r1, r2, r3.subarray(0, r3.length - 1)])).length, 2, 'torn last record')
+  t.equal(decodeRecords(Buffer.concat([r1, encodeRecord(8, 2, [put('c/x', 'x')])])).length, 1, 'other epoch after it')
+  t.equal(decodeRecords(Buffer.concat([r1, encodeRecord(7, 3, [put('c/x', 'x')])])).length, 1, 'seq gap')
+  const bad = Buffer.from(r2); bad[bad.length - 1] ^= 1
+  t.equal(decodeRecords(Buffer.concat([r1, bad, r3])).length, 1, 'altered body: hash fails')
+  t.equal(decodeRecords(new Uint8Array(64)).length, 0, 'zeros: nothing')
+})
+
+t.test('LevelKV: readable when resolved (point reads and scans), applied to LevelDB later, wraps, reopens', async t => {
+  const dir = join(await tmpDir(t), 'db')
+  const kv = await LevelKV.open(dir, { applyDelayMs: 60_000 }) // nothing reaches LevelDB unless a scan or close asks
+  await kv.batch([put('c/a', 'A'), put('c/b', 'B')])
+  await kv.batch([{ type: 'del', key: 'c/b' }, put('c/c', 'C')], { sync: false })
+  t.equal(text(kv.getSync('c/a')), 'A', 'getSync sees a journaled put')
+  t.equal(await kv.get('c/b'), undefined, 'get sees a journaled delete')
+  t.equal(await kv.db.get('c/a'), undefined, 'LevelDB does not have it yet')
+  const scanned: string[] = []
+  for await (const [k, v] of kv.iterate({ gte: 'c/', lt: 'c0' })) scanned.push(`${k}=${text(v)}`)
+  t.same(scanned, ['c/a=A', 'c/c=C'], 'a scan applies what is pending first')
+  t.equal(text(await kv.db.get('c/a')), 'A', 'then LevelDB has it')
+
+  // more than the preallocated journal without a scan: it drains and starts again by itself
+  const value = 'v'.repeat(4000)
+  const n = Math.ceil(2.5 * JOURNAL_BYTES / 4100)
+  for (let i = 0; i < n; i++) await kv.batch([put(`m/${String(i).padStart(6, '0')}`, `${i}:${value}`)])
+  t.equal(text(kv.getSync(`m/${String(n - 1).padStart(6, '0')}`))?.split(':')[0], String(n - 1))
+  await kv.close()
+
+  const again = await LevelKV.open(dir)
+  let count = 0
+  for await (const [k, v] of again.iterate({ gte: 'm/', lt: 'm0' })) { if (text(v)?.startsWith(`${Number(k.slice(2))}:`) === true) count++ }
+  t.equal(count, n, `all ${n} batches there after a wrap and a reopen`)
+  t.equal(text(again.getSync('c/c')), 'C')
+  await again.close()
+})
+
+t.test('reopen applies journaled batches LevelDB never got (a crash before the apply)', async t => {
+  const dir = join(await tmpDir(t), 'db')
+  const kv = await LevelKV.open(dir, { applyDelayMs: 60_000 })
+  await kv.batch([put('c/kept', 'only in the journal')])
+  // simulate the crash: keep a copy of the journal as it is now, let close() apply and invalidate, then put it back
+  const journal = readFileSync(join(dir, JOURNAL_FILE))
+  await kv.close()
+  const wipe = await LevelKV.open(dir, { journal: false })
+  await wipe.del('c/kept') // LevelDB as it was before the batch
+  await wipe.close()
+  writeFileSync(join(dir, JOURNAL_FILE), journal)
+  const back = await LevelKV.open(dir)
+  t.equal(text(await back.db.get('c/kept')), 'only in the journal', 'applied to LevelDB on open, before any read')
+  await back.close()
+  const after = await LevelKV.open(dir, { journal: false })
+  t.equal(text(await after.get('c/kept')), 'only in the journal', 'and durable there')
+  await after.close()
+})
