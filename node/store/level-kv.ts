@@ -178,8 +178,8 @@ export class LevelKV implements KV {
   }
 
   /**
-   * Writes every journaled batch to LevelDB (one durable write per round), drops them from the overlay, and once
-   * nothing is pending lets the journal start again. One run at a time.
+   * Writes every journaled batch to LevelDB (one write without fsync per round) and drops them from the overlay;
+   * past RESET_AFTER_BYTES of journal, then starts resetWhenDurable. One run at a time.
    */
   private async apply (): Promise<void> {
     if (this.applying !== undefined) { await this.applying; return }
