@@ -7,7 +7,7 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { decodeRecords, encodeRecord, JOURNAL_BYTES, JOURNAL_FILE } from '../node/store/journal.js'
+import { decodeRecords, encodeRecord, Journal, JOURNAL_BYTES, JOURNAL_FILE } from '../node/store/journal.js'
 import { LevelKV, type KVOp } from '../node/store/index.js'
 import { tmpDir } from './helpers/tmp.js'
 
@@ -76,4 +76,54 @@ t.test('reopen applies journaled batches LevelDB never got (a crash before the a
   const after = await LevelKV.open(dir, { journal: false })
   t.equal(text(await after.get('c/kept')), 'only in the journal', 'and durable there')
   await after.close()
+})
+
+t.test('a batch written without fsync is made durable in the journal before LevelDB gets it', async t => {
+  const dir = join(await tmpDir(t), 'db')
+  const kv = await LevelKV.open(dir, { applyDelayMs: 60_000 })
+  const calls: string[] = []
+  const syncOrig = Journal.prototype.sync
+  Journal.prototype.sync = async function (this: Journal) { calls.push('journal fdatasync'); await syncOrig.call(this) }
+  t.teardown(() => { Journal.prototype.sync = syncOrig })
+  const db = kv.db as unknown as { _batch: (...a: unknown[]) => Promise<void> }
+  const batchOrig = db._batch.bind(db)
+  db._batch = async (...a: unknown[]) => { calls.push('leveldb write'); await batchOrig(...a) }
+  await kv.batch([put('c/lazy', 'L')], { sync: false })
+  await kv.settle()
+  t.same(calls, ['journal fdatasync', 'leveldb write'])
+  await kv.close()
+})
+
+t.test('close() refuses writes from its start; a write racing it is refused or kept, never lost', async t => {
+  const dir = join(await tmpDir(t), 'db')
+  const kv = await LevelKV.open(dir)
+  const big = 'x'.repeat(60_000)
+  for (let i = 0; i < 10; i++) await kv.batch([put(`b/${i}`, big)])
+  await new Promise(resolve => setTimeout(resolve, 25)) // the apply ran; past half the journal, the reset runs
+  const closing = kv.close()
+  const late = kv.batch([put('c/late', 'late')]).then(() => 'resolved', (e: { code?: string }) => e.code)
+  await closing
+  const outcome = await late
+  const again = await LevelKV.open(dir)
+  const stored = text(await again.get('c/late'))
+  t.ok(outcome === 'ERR_STORE_CLOSED' || stored === 'late', `the racing write: ${outcome}, stored: ${String(stored)}`)
+  t.equal(outcome, 'ERR_STORE_CLOSED', 'refused: close() had begun')
+  await again.close()
+})
+
+t.test('LevelDB refusing a write: reads still see it, scans fail instead of missing it, the next open applies it', async t => {
+  const dir = join(await tmpDir(t), 'db')
+  const kv = await LevelKV.open(dir, { applyDelayMs: 60_000 })
+  const db = kv.db as unknown as { _batch: (...a: unknown[]) => Promise<void> }
+  const batchOrig = db._batch.bind(db)
+  db._batch = async () => { throw new Error('disk full (test)') }
+  await kv.batch([put('c/x', 'X')])
+  await t.rejects(async () => { for await (const _ of kv.iterate({ gte: 'c/', lt: 'c0' })) {} }, /disk full/, 'the scan fails')
+  t.equal(text(await kv.get('c/x')), 'X', 'a point read still sees it')
+  await t.rejects(kv.batch([put('c/y', 'Y')]), /disk full/, 'further writes are refused')
+  db._batch = batchOrig
+  await kv.close() // keeps the journal: LevelDB does not have c/x
+  const again = await LevelKV.open(dir)
+  t.equal(text(await again.get('c/x')), 'X', 'applied from the journal at the next open')
+  await again.close()
 })

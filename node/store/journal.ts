@@ -19,7 +19,7 @@
  * and keys are the store's keys: the journal holds nothing LevelDB does not.
  * Synchronous I/O on purpose (see above); a durable append blocks the event loop for one fdatasync.
  */
-import { closeSync, fdatasyncSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs'
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import sodium from 'sodium-native'
 import { systemRng } from '../../protocol/crypto/index.js'
@@ -43,6 +43,8 @@ export class Journal {
   private seq = 0
   private epoch: number
   private closed = false
+  /** records written since the last fdatasync (sync: false appends) */
+  private unsynced = false
 
   private constructor (private readonly fd: number, private capacity: number) {
     this.epoch = newEpoch()
@@ -88,7 +90,23 @@ export class Journal {
     while (off < rec.length) off += writeSync(this.fd, rec, off, rec.length - off, this.pos + off)
     this.pos += rec.length
     if (this.pos > this.capacity) this.capacity = this.pos
-    if (sync) fdatasyncSync(this.fd)
+    if (sync) { fdatasyncSync(this.fd); this.unsynced = false } else this.unsynced = true
+  }
+
+  /**
+   * Makes every record written so far durable, on the thread pool. The caller must do this before LevelDB gets a
+   * record written without fsync: otherwise a power cut could keep LevelDB's copy of it and lose the journal's, and
+   * replaying the older records read back would undo part of it.
+   */
+  async sync (): Promise<void> {
+    if (!this.unsynced || this.closed) return
+    this.unsynced = false
+    try {
+      await new Promise<void>((resolve, reject) => { fdatasync(this.fd, (err) => { if (err === null) resolve(); else reject(err) }) })
+    } catch (e) {
+      this.unsynced = true
+      throw e
+    }
   }
 
   /** Starts again at offset 0 under a new epoch. Only once every record written so far is durable elsewhere. */
@@ -111,6 +129,13 @@ export class Journal {
     } finally {
       closeSync(this.fd)
     }
+  }
+
+  /** Closes the file and keeps its records (they are replayed at the next open). */
+  release (): void {
+    if (this.closed) return
+    this.closed = true
+    closeSync(this.fd)
   }
 }
 

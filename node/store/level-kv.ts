@@ -65,6 +65,8 @@ export class LevelKV implements KV {
   /** a journal or apply failure: writes are refused from then on (the journal still holds what resolved) */
   private failed: Error | undefined
   private resetting: Promise<void> | undefined
+  /** a write that found the journal full is draining it */
+  private wrapping: Promise<void> | undefined
   private readonly dir: string
 
   private constructor (dir: string, db: Level<string, Uint8Array>, sync: boolean, journal: Journal | undefined, applyDelayMs: number) {
@@ -148,20 +150,23 @@ export class LevelKV implements KV {
     this.check(); checkOps(ops)
     if (ops.length === 0) return
     // copy values: the caller may reuse its buffers once we return
-    const prepared = ops.map(op => prepare(op.type === 'put' ? { type: 'put', key: op.key, value: new Uint8Array(op.value) } : op))
+    const copied: KVOp[] = ops.map(op => op.type === 'put' ? { type: 'put', key: op.key, value: new Uint8Array(op.value) } : op)
+    const prepared = copied.map(prepare)
     const sync = opts?.sync ?? this.sync
     const journal = this.journal
     if (journal === undefined) { await asPrivate(this.db)._batch(prepared, { sync }); return }
     if (this.failed !== undefined) throw this.failed
-    // the preallocated space is used up: let LevelDB take what is pending, then start the journal again
+    // the preallocated space is used up: let LevelDB take what is pending, then start the journal again; batches
+    // arriving meanwhile wait for that too, so they are journaled in the order they came
+    while (this.wrapping !== undefined) await this.wrapping
     if (journal.wouldWrap(ops)) {
-      await this.drain()
-      await this.resetWhenDurable()
-      this.check()
-      if (this.failed !== undefined) throw this.failed
+      this.wrapping = (async () => { await this.drain(); await this.resetWhenDurable() })().finally(() => { this.wrapping = undefined })
+      await this.wrapping
     }
+    this.check()
+    if (this.failed !== undefined) throw this.failed
     try {
-      journal.append(ops, sync)
+      journal.append(copied, sync)
     } catch (e) {
       this.failed = e as Error // the record may be half written: nothing more goes after it
       throw e
@@ -189,6 +194,9 @@ export class LevelKV implements KV {
         this.queue = []
         const upTo = round[round.length - 1].seq
         try {
+          // LevelDB may make these durable before the journal's copy is (its log pages reach the disk on their own):
+          // the journal must hold them first, or replaying it after a power cut could undo part of them
+          await this.journal?.sync()
           await asPrivate(this.db)._batch(round.flatMap(r => r.ops), { sync: false })
         } catch (e) {
           this.failed = e as Error // kept in the journal and the overlay: the next open applies them
@@ -242,6 +250,7 @@ export class LevelKV implements KV {
   async * iterate (range: KVRange = {}): AsyncIterableIterator<[string, Uint8Array]> {
     this.check(); checkRange(range)
     await this.drain() // LevelDB's iterator then sees every batch that resolved
+    if (this.failed !== undefined) throw this.failed // it would not: LevelDB refused some of them
     const o: { gt?: string, gte?: string, lt?: string, lte?: string, reverse?: boolean, limit?: number } = {}
     if (range.gt !== undefined) o.gt = range.gt
     if (range.gte !== undefined) o.gte = range.gte
@@ -257,12 +266,16 @@ export class LevelKV implements KV {
 
   async close (): Promise<void> {
     if (this.closed) return
+    this.closed = true // from here every write is refused: nothing can be journaled after the journal is closed
+    if (this.wrapping !== undefined) await this.wrapping.catch(() => {})
     await this.drain()
-    if (this.resetting !== undefined) await this.resetting
-    this.closed = true
-    // the journal's records are in LevelDB now, durably (unless something failed: then they stay for the next open)
-    if (this.journal !== undefined && this.failed === undefined) {
-      try { await syncLogs(this.dir); this.journal.close() } catch {}
+    if (this.resetting !== undefined) await this.resetting.catch(() => {})
+    if (this.journal !== undefined) {
+      // the journal's records are in LevelDB now; made durable there, the journal can be emptied (otherwise they
+      // stay for the next open to apply)
+      let durable = this.failed === undefined
+      if (durable) { try { await syncLogs(this.dir) } catch { durable = false } }
+      if (durable) this.journal.close(); else this.journal.release()
     }
     await this.db.close()
   }
