@@ -136,21 +136,24 @@ export function putSealedEntry (b: StoreBatch, entry: OutboxEntry, session: Ratc
 }
 
 /**
- * Moves an outgoing message's status forward (no-op otherwise), optionally deleting its (sent) outbox entry in the
- * same write. Under the status lock only (context.ts).
+ * Adds to `b` the move of an outgoing message's status to `status` (with its event), if that is a move forward;
+ * returns the new record, or undefined when there is nothing to move. The caller holds the status lock (context.ts).
  */
+export async function stageStatus (ctx: CoreContext, b: StoreBatch, contactId: string, seq: number, status: MessageStatus,
+  path: MessagePath | null): Promise<MessageRecord | undefined> {
+  const m = await ctx.store.getJson<MessageRecord>(messageKey(contactId, seq))
+  if (m === undefined || !advances(m.status, status)) return undefined
+  const out: MessageRecord = { ...m, status, path: path ?? m.path }
+  b.putJson(messageKey(contactId, seq), out).appendEvent('message.status', statusEvent(out))
+  return out
+}
+
+/** Moves an outgoing message's status forward (no-op otherwise) in a lazy write of its own, under the status lock. */
 export async function advanceMessage (ctx: CoreContext, contactId: string, seq: number, status: MessageStatus,
-  path: MessagePath | null, opts: { deleteEntry?: string, failure?: string } = {}): Promise<MessageRecord | undefined> {
+  path: MessagePath | null): Promise<MessageRecord | undefined> {
   return await ctx.statusLock.run(contactId, async () => {
-    const m = await ctx.store.getJson<MessageRecord>(messageKey(contactId, seq))
     const b = ctx.store.batch()
-    if (opts.deleteEntry !== undefined) b.del(outboxKey(opts.deleteEntry))
-    let out: MessageRecord | undefined
-    if (m !== undefined && advances(m.status, status)) {
-      out = { ...m, status, path: path ?? m.path }
-      if (status === 'failed') out.failure = opts.failure ?? 'failed'
-      b.putJson(messageKey(contactId, seq), out).appendEvent('message.status', statusEvent(out))
-    }
+    const out = await stageStatus(ctx, b, contactId, seq, status, path)
     if (b.length > 0) await b.write(LAZY_WRITE)
     return out
   })

@@ -10,10 +10,11 @@
  * the restarted outbox resends the same envelope, the receiver acknowledges the duplicate and the status catches up.
  * A status that moved further meanwhile (a receipt: delivered, read) is not moved back (messages.ts advances).
  */
-import { messageKey, outboxKey } from '../store/index.js'
+import { outboxKey } from '../store/index.js'
 import { LAZY_WRITE } from './constants.js'
 import type { CoreContext } from './context.js'
-import { advances, statusEvent, type MessagePath, type MessageRecord } from './messages.js'
+import { stageStatus } from './delivery.js'
+import type { MessagePath } from './messages.js'
 
 interface SentMove { seq: number, path: MessagePath, entryId: string }
 
@@ -56,10 +57,7 @@ export class SentQueue {
           const b = store.batch()
           for (const mv of moves) {
             b.del(outboxKey(mv.entryId))
-            const m = await store.getJson<MessageRecord>(messageKey(contactId, mv.seq))
-            if (m === undefined || !advances(m.status, 'sent')) continue
-            const out: MessageRecord = { ...m, status: 'sent', path: mv.path }
-            b.putJson(messageKey(contactId, mv.seq), out).appendEvent('message.status', statusEvent(out))
+            await stageStatus(this.ctx, b, contactId, mv.seq, 'sent', mv.path)
           }
           await b.write(LAZY_WRITE)
         })

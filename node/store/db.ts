@@ -1,7 +1,7 @@
 /**
  * The encrypted store: a KV (LevelDB or in-memory) whose every VALUE is sealed (XChaCha20-Poly1305) under a key
- * derived from the 32-byte database key (schema.ts), bound to its key by the AD. Keys stay in clear (keys.ts says what they may
- * hold). Owns encryption, the write queue, batches, the read cache and the event log's cursor; knows nothing of
+ * derived from the 32-byte database key (schema.ts), bound to its key by the AD. Keys stay in clear (keys.ts says
+ * what they may hold). Owns encryption, the write queue, batches, the read cache and the event log's cursor; knows nothing of
  * contacts, sessions or messages. All writes go through one queue, so batches (and the event cursors they allocate)
  * commit in order. Group commit: the batches that queued up while a write was in progress are committed together
  * in ONE KV batch (one fsync instead of one each); each keeps its own atomicity, cursors and result, because a KV batch

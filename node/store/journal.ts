@@ -169,7 +169,7 @@ export function encodeRecord (epoch: number, seq: number, ops: KVOp[]): Uint8Arr
       o += op.value.length
     }
   }
-  sodium.crypto_generichash(buf.subarray(16, 32), Buffer.concat([buf.subarray(0, 16), buf.subarray(HEADER_BYTES)]))
+  sodium.crypto_generichash_batch(buf.subarray(16, 32), [buf.subarray(0, 16), buf.subarray(HEADER_BYTES)])
   return buf
 }
 
@@ -202,7 +202,7 @@ export function decodeRecords (buf: Uint8Array): JournalBatch[] {
     if (epoch !== undefined && (e !== epoch || s !== seq + 1)) break
     if (len < 4 || pos + HEADER_BYTES + len > b.length) break
     const body = b.subarray(pos + HEADER_BYTES, pos + HEADER_BYTES + len)
-    sodium.crypto_generichash(hash, Buffer.concat([b.subarray(pos, pos + 16), body]))
+    sodium.crypto_generichash_batch(hash, [b.subarray(pos, pos + 16), body])
     if (!hash.equals(b.subarray(pos + 16, pos + 32))) break
     const ops = decodeBody(body)
     if (ops === undefined) break

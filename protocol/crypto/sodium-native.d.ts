@@ -10,7 +10,7 @@ declare module 'sodium-native' {
     crypto_hash_sha256: (out: Uint8Array, input: Uint8Array) => void
     randombytes_buf: (buf: Uint8Array) => void
     /** BLAKE2b; output 16-64 bytes */
-    crypto_generichash: (out: Uint8Array, input: Uint8Array, key?: Uint8Array) => void
+    crypto_generichash_batch: (out: Uint8Array, inputs: Uint8Array[], key?: Uint8Array) => void
     /** c = ciphertext || tag, c.length = m.length + 16; nsec is always null */
     crypto_aead_chacha20poly1305_ietf_encrypt: (c: Uint8Array, m: Uint8Array, ad: Uint8Array | null, nsec: null, npub: Uint8Array, k: Uint8Array) => number
     crypto_aead_xchacha20poly1305_ietf_encrypt: (c: Uint8Array, m: Uint8Array, ad: Uint8Array | null, nsec: null, npub: Uint8Array, k: Uint8Array) => number
