@@ -32,9 +32,28 @@ if (files.length === 0) {
 const jobs = set === 'fast' ? '2' : '1'
 const child = spawn('npx', ['tap', '--jobs', jobs, ...extra, ...files], { stdio: ['ignore', 'pipe', 'inherit'] })
 let tail = ''
+// CI shows only the end of its output: remember each failed test with the subtests it sits in,
+// and name them again after the counts.
+const failures = []
+const stack = []
+let partial = ''
+function scan (line) {
+  const indent = (line.match(/^ */) ?? [''])[0].length
+  const level = Math.floor(indent / 4)
+  const sub = line.match(/^\s*# Subtest: (.*)$/)
+  if (sub != null) { stack.length = level; stack[level] = sub[1]; return }
+  const bad = line.match(/^\s*not ok \d+ - (.*?)(?: # time=.*)?$/)
+  if (bad != null && failures.length < 50) {
+    failures.push([...stack.slice(0, level), bad[1]].filter(Boolean).join(' > '))
+  }
+}
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk)
-  tail = (tail + chunk.toString()).slice(-4096)
+  const text = chunk.toString()
+  tail = (tail + text).slice(-4096)
+  const lines = (partial + text).split('\n')
+  partial = lines.pop() ?? ''
+  for (const line of lines) scan(line)
 })
 child.on('close', (code) => {
   const m = tail.match(/# \{([^}]*)\}/g)
@@ -45,7 +64,9 @@ child.on('close', (code) => {
     pass = num('pass'); fail = num('fail'); skip = num('skip') + num('todo')
   }
   if (code !== 0 && fail === 0) fail = 1 // a crash or timeout with no counted failure still fails
-  if (process.env.TERN_COUNTS_FILE) writeFileSync(process.env.TERN_COUNTS_FILE, JSON.stringify({ set, pass, fail, skip, code }))
+  if (partial !== '') scan(partial)
+  if (process.env.TERN_COUNTS_FILE) writeFileSync(process.env.TERN_COUNTS_FILE, JSON.stringify({ set, pass, fail, skip, code, failures }))
+  for (const f of failures) console.log(`not ok: ${f}`)
   console.log(`${pass} passed, ${fail} failed${skip > 0 ? `, ${skip} skipped` : ''}`)
   process.exit(code ?? 1)
 })
