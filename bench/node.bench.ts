@@ -2,7 +2,7 @@
  * Node daemon figures (PROTOCOL.md §12), on a real relay process and two `tern daemon` processes on loopback:
  *  (a) latency from `messages.send` written on Alice's socket to `message.received` read on Bob's, after 100 warm-up
  *      messages, p50/p99, direct (target p50 <= 2 ms) and --relay-only (target p50 <= 4 ms), and the CPU both daemons
- *      spent per message;
+ *      spent per message; for reference, p50 again after 1,500 messages (V8 has optimised the path by then);
  *  (b) first message to a contact with no open connection (target <= 100 ms);
  *  (c) daemon start to relay reservation held (target <= 1 s), from the spawn and from the socket being served;
  *  (d) idle RSS of a daemon (target <= 100 MB), 3 s after the traffic (the daemon collects its garbage 1 s after the
@@ -36,6 +36,8 @@ if (process.env.TERN_TEST_RELAY_BIN === undefined && existsSync(COMPILED_BIN)) p
 
 const WARMUP = 100
 const N = Number(process.env.TERN_BENCH_NODE_N ?? 300)
+/** Messages after which the steady-state reference figure is measured. */
+const STEADY_AFTER = 1500
 
 /** CPU time (user + system, all threads) a process has used, ms; NaN where /proc is missing. 10 ms ticks. */
 function cpuMs (pid: number): number {
@@ -120,6 +122,23 @@ async function latency (r: Reporter, relayOnly: boolean): Promise<void> {
   })
 }
 
+/**
+ * For reference, not a target: send→received once V8 has optimised the message path (docs/node.md: V8 optimises a
+ * function after ~200 KB of its bytecode has run, so a path that runs once per message takes ~1,500 messages).
+ * On a network of its own, so that the figures above keep their conditions.
+ */
+async function steadyState (r: Reporter): Promise<void> {
+  await withNet(['Alice', 'Bob'], false, async ([alice, bob]) => {
+    const { aSeesB } = await befriend(alice, bob)
+    await bob.client!.subscribe()
+    const probe = makeProbe(alice, bob, aSeesB)
+    for (let i = 0; i < STEADY_AFTER; i++) await probe(`warm ${i}`)
+    const xs: number[] = []
+    for (let i = 0; i < N; i++) xs.push(await probe(`steady ${i}`))
+    r.add({ name: `node send→received p50 (direct, after ${STEADY_AFTER} messages)`, value: quantile(xs, 0.5), unit: 'ms', note: 'reference: V8 has optimised the path by then' })
+  })
+}
+
 async function reservation (r: Reporter): Promise<void> {
   await withNet(['Alice'], false, async ([alice]) => {
     const fromSpawn: number[] = []
@@ -184,5 +203,6 @@ export default async function (r: Reporter): Promise<void> {
   await netOnly(r)
   await latency(r, false)
   await latency(r, true)
+  await steadyState(r)
   await reservation(r)
 }

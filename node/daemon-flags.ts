@@ -1,5 +1,6 @@
 /**
- * Node.js flags every launcher of a long-running Tern daemon passes (cli/bin.ts's shebang says the same):
+ * Node.js flags every launcher of a long-running Tern daemon passes (cli/bin.ts's shebang, `npm start` and
+ * docs/tern-daemon.service say the same; test/daemon-flags checks that they agree):
  * a 1 MiB V8 semi-space. A chat daemon allocates little, and the default young generation (16 MiB semi-spaces)
  * is most of its idle memory: measured here, an unlocked daemon holding a relay reservation idles at 104 MB RSS by
  * default and 82 MB with this flag.
