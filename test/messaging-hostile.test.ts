@@ -128,7 +128,8 @@ t.test('stalled or trickled partial frame: aborted after the frame timeout', asy
   t.ok(closedAt >= 350 && closedAt < 2000, `trickled frame closed after ${closedAt} ms`)
   t.equal(p.got.length, 0, 'no partial frame reached the handler')
   await stillServes(t, p, 3)
-  await sleep(50)
+  // the trickled stream's teardown may still be running on a loaded machine: give it up to 2 s
+  for (let i = 0; i < 100 && inboundCount(p.server) > 1; i++) await sleep(20)
   t.equal(inboundCount(p.server), 1, 'only the messaging stream of stillServes is still open on the server')
 })
 
