@@ -81,13 +81,19 @@ function makeProbe (alice: TestDaemon, bob: TestDaemon, to: string): (text: stri
   }
 }
 
+/** Befriends Alice and Bob, sends `warmup` messages and returns the probe for the measured ones. */
+async function warmConversation (alice: TestDaemon, bob: TestDaemon, warmup: number): Promise<{ probe: (text: string) => Promise<number>, aSeesB: string }> {
+  const { aSeesB } = await befriend(alice, bob)
+  await bob.client!.subscribe()
+  const probe = makeProbe(alice, bob, aSeesB)
+  for (let i = 0; i < warmup; i++) await probe(`warm ${i}`)
+  return { probe, aSeesB }
+}
+
 async function latency (r: Reporter, relayOnly: boolean): Promise<void> {
   const mode = relayOnly ? 'relay-only' : 'direct'
   await withNet(['Alice', 'Bob'], relayOnly, async ([alice, bob]) => {
-    const { aSeesB } = await befriend(alice, bob)
-    await bob.client!.subscribe()
-    const probe = makeProbe(alice, bob, aSeesB)
-    for (let i = 0; i < WARMUP; i++) await probe(`warm ${i}`)
+    const { probe, aSeesB } = await warmConversation(alice, bob, WARMUP)
     const xs: number[] = []
     const cpu0 = cpuMs(alice.pid) + cpuMs(bob.pid)
     for (let i = 0; i < N; i++) xs.push(await probe(`measure ${i}`))
@@ -129,10 +135,7 @@ async function latency (r: Reporter, relayOnly: boolean): Promise<void> {
  */
 async function steadyState (r: Reporter): Promise<void> {
   await withNet(['Alice', 'Bob'], false, async ([alice, bob]) => {
-    const { aSeesB } = await befriend(alice, bob)
-    await bob.client!.subscribe()
-    const probe = makeProbe(alice, bob, aSeesB)
-    for (let i = 0; i < STEADY_AFTER; i++) await probe(`warm ${i}`)
+    const { probe } = await warmConversation(alice, bob, STEADY_AFTER)
     const xs: number[] = []
     for (let i = 0; i < N; i++) xs.push(await probe(`steady ${i}`))
     r.add({ name: `node send→received p50 (direct, after ${STEADY_AFTER} messages)`, value: quantile(xs, 0.5), unit: 'ms', note: 'reference: V8 has optimised the path by then' })
