@@ -14,7 +14,7 @@ import { runInNewContext } from 'node:vm'
 export const IDLE_GC_AFTER_MS = 1000
 
 /** V8's gc(): the global one under --expose-gc, else exposed now (a documented V8 flag, set before use). */
-function gcFunction (): (() => void) | undefined {
+export function v8Gc (): (() => void) | undefined {
   const global = (globalThis as { gc?: () => void }).gc
   if (typeof global === 'function') return global
   try {
@@ -32,7 +32,7 @@ export class IdleCollector {
   private stopped = false
 
   /** `gc`: V8's full collection unless given (tests wrap it to count its calls). */
-  constructor (private readonly delayMs = IDLE_GC_AFTER_MS, gc: (() => void) | undefined = gcFunction()) {
+  constructor (private readonly delayMs = IDLE_GC_AFTER_MS, gc: (() => void) | undefined = v8Gc()) {
     this.gc = gc
   }
 

@@ -5,22 +5,14 @@
  */
 import t from 'tap'
 import { PerformanceObserver, constants } from 'node:perf_hooks'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
-import { IdleCollector } from '../node/idle-gc.js'
+import { IdleCollector, v8Gc } from '../node/idle-gc.js'
 
 const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
-function v8gc (): () => void {
-  const g = (globalThis as { gc?: () => void }).gc
-  if (typeof g === 'function') return g
-  setFlagsFromString('--expose-gc')
-  return runInNewContext('gc') as () => void
-}
-
 /** A collector whose collections are counted, and still run V8's full collection. */
 function counted (delayMs: number): { idle: IdleCollector, calls: () => number } {
-  const gc = v8gc()
+  const gc = v8Gc()
+  if (gc === undefined) throw new Error('no V8 gc() here')
   let n = 0
   const idle = new IdleCollector(delayMs, () => { n++; gc() })
   return { idle, calls: () => n }

@@ -6,8 +6,7 @@
  *   await fuzzDecoder(t, { name: 'envelope', decode: decodeEnvelope, seeds: [valid1, valid2], cases: 5000, typedErrorBase: TernError })
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
+import { v8Gc } from '../../node/idle-gc.js'
 
 /** Anything `tap` passes as `t` (kept structural so the helper does not depend on tap's types). */
 export interface FuzzTest {
@@ -128,18 +127,6 @@ export function makeFuzzInput (rand: () => number, seeds: Uint8Array[], maxRando
   return Uint8Array.from(b)
 }
 
-/** A full GC for heap measurements: global.gc under --expose-gc, else enabled at runtime (a standard V8 trick). */
-function getGc (): (() => void) | undefined {
-  const existing = (globalThis as { gc?: () => void }).gc
-  if (existing !== undefined) return existing
-  try {
-    setFlagsFromString('--expose-gc')
-    return runInNewContext('gc') as () => void
-  } catch {
-    return undefined
-  }
-}
-
 const hex = (b: Uint8Array): string => Buffer.from(b.subarray(0, 96)).toString('hex') + (b.length > 96 ? `…(${b.length} bytes)` : '')
 
 /** Runs the fuzzer, makes one assertion per property (not per case) and returns the counts. */
@@ -148,7 +135,7 @@ export async function fuzzDecoder<T> (t: FuzzTest, opts: FuzzDecoderOptions<T>):
   const rand = prng(seed)
   const maxCaseMs = opts.maxCaseMs ?? 250
   const maxHeap = opts.maxHeapGrowthBytes ?? 128 * 1024 * 1024
-  const gc = getGc()
+  const gc = v8Gc()
   gc?.()
   const heapBefore = process.memoryUsage().heapUsed
   const report: FuzzReport = { cases: 0, accepted: 0, rejected: 0, failures: 0, codes: {}, totalMs: 0, slowestCaseMs: 0, heapGrowthBytes: 0 }
