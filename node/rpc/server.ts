@@ -384,6 +384,9 @@ class Connection implements RpcConnection {
   private async process (line: string): Promise<void> {
     try {
       const outcome = await this.dispatcher.handleLine(line, this, this.builtins)
+      // The reply waits for the check phase of this event-loop turn: what the call started and that runs on
+      // promises alone goes first (messages.send: the envelope on the wire to the contact), the reply right after.
+      await new Promise<void>(resolve => { setImmediate(resolve) })
       if (outcome.response !== undefined) this.write(outcome.response)
       for (const fn of outcome.after) fn()
       if (outcome.unauthorized > 0) {

@@ -90,7 +90,7 @@ interface QueuedWrite {
 }
 
 /** A queued batch ready for the KV: its event records added, its cursors allocated. */
-interface PreparedWrite { w: QueuedWrite, ops: KVOp[], records: TernEvent[], cursors: number[] }
+interface PreparedWrite { w: QueuedWrite, ops: KVOp[], records: TernEvent[], cursors: number[], notified: boolean }
 
 /** The KV write option of a batch: the KV's default unless the caller chose. */
 const kvOpts = (o: WriteOptions | undefined): KVWriteOptions | undefined => o?.sync === undefined ? undefined : { sync: o.sync }
@@ -352,13 +352,16 @@ export class Store {
       const ck = metaKey(META_EVENT_CURSOR)
       ops.push({ type: 'put', key: ck, value: this.seal(ck, utf8(String(this.cursor))) })
     }
-    return { w, ops, records, cursors }
+    return { w, ops, records, cursors, notified: false }
   }
 
   /**
-   * Writes a group of queued batches as ONE KV batch, then, in order, updates the cache, tells the event listeners
-   * and resolves each. If the group fails and has more than one member, each is retried alone, so one batch's failure
-   * is its own (as without grouping).
+   * Writes a group of queued batches as ONE KV batch, then, in order, updates the cache and resolves each. The event
+   * listeners hear of the group's events as soon as the KV has handed the batch to the OS, before its fsync
+   * (KVWriteOptions.onWritten): a local client's wake-up then overlaps the fsync instead of following it. Those
+   * events survive a kill of the daemon from that point on; only a power loss or OS crash within the fsync, which
+   * takes the local client down with the daemon, can lose them. If the group fails and has more than one member,
+   * each is retried alone, so one batch's failure is its own (as without grouping); no event is told twice.
    */
   private async commitGroup (group: QueuedWrite[]): Promise<void> {
     const ready: PreparedWrite[] = []
@@ -367,12 +370,12 @@ export class Store {
     }
     if (ready.length === 0) return
     try {
-      await this.kvWrite(ready.flatMap(p => p.ops), groupOpts(ready))
+      await this.kvWrite(ready.flatMap(p => p.ops), groupOpts(ready), ready)
     } catch (err) {
       if (ready.length === 1) { this.release(ready[0].w); ready[0].w.reject(err); return }
       for (const p of ready) {
         try {
-          await this.kvWrite(p.ops, kvOpts(p.w.opts))
+          await this.kvWrite(p.ops, kvOpts(p.w.opts), [p])
           this.settle(p)
         } catch (e) { this.release(p.w); p.w.reject(e) }
       }
@@ -381,12 +384,22 @@ export class Store {
     for (const p of ready) this.settle(p)
   }
 
-  private async kvWrite (ops: KVOp[], opts: KVWriteOptions | undefined): Promise<void> {
+  /** Tells the event listeners of `ps`' events, once each. */
+  private notifyOnce (ps: PreparedWrite[]): void {
+    for (const p of ps) {
+      if (p.notified) continue
+      p.notified = true
+      if (p.records.length > 0) this.events.notify(p.records)
+    }
+  }
+
+  private async kvWrite (ops: KVOp[], opts: KVWriteOptions | undefined, members: PreparedWrite[]): Promise<void> {
     if (ops.length === 0) return
     this.writeGen++
     this.writing = true
+    const onWritten = (): void => { this.notifyOnce(members) }
     try {
-      await this.kv.batch(ops, opts)
+      await this.kv.batch(ops, { ...opts, onWritten })
     } finally {
       this.writing = false
       this.writeGen++
@@ -409,7 +422,7 @@ export class Store {
       }
     }
     this.release(w)
-    if (p.records.length > 0) this.events.notify(p.records)
+    this.notifyOnce([p]) // a KV that did not call onWritten
     w.resolve({ cursors: p.cursors })
   }
 

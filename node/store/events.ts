@@ -52,13 +52,16 @@ export class EventLog {
   /** The last cursor handed out (0 when the log is empty). */
   tail (): number { return this.store.lastEventCursor() }
 
-  /** Calls `fn` after each durable append (in cursor order). Returns an unsubscribe function. */
+  /**
+   * Calls `fn` for each appended event, in cursor order, once its write has reached the OS and before that write's
+   * fsync completes (db.ts commitGroup); `fn` must not read the store. Returns an unsubscribe function.
+   */
   subscribe (fn: EventListener): () => void {
     this.listeners.add(fn)
     return () => { this.listeners.delete(fn) }
   }
 
-  /** Called by the store after a batch with events is durable. */
+  /** Called by the store once a batch with events is written (db.ts commitGroup). */
   notify (events: TernEvent[]): void {
     for (const e of events) {
       for (const fn of this.listeners) {

@@ -82,15 +82,20 @@ export class Journal {
   /** True when a batch of `bytes` encoded bytes would not fit before the end of the preallocated space. */
   wouldWrap (ops: KVOp[]): boolean { return this.pos > 0 && this.pos + encodedSize(ops) > this.capacity }
 
-  /** Writes the batch (and fdatasyncs it if `sync`). Throws on I/O errors: the caller must stop writing then. */
-  append (ops: KVOp[], sync: boolean): void {
+  /**
+   * Writes the batch (and fdatasyncs it if `sync`; `written` is called between the write and the fdatasync). Throws
+   * on I/O errors: the caller must stop writing then.
+   */
+  append (ops: KVOp[], sync: boolean, written?: () => void): void {
     if (this.closed) throw new Error('journal closed')
     const rec = encodeRecord(this.epoch, ++this.seq, ops)
     let off = 0
     while (off < rec.length) off += writeSync(this.fd, rec, off, rec.length - off, this.pos + off)
     this.pos += rec.length
     if (this.pos > this.capacity) this.capacity = this.pos
-    if (sync) { fdatasyncSync(this.fd); this.unsynced = false } else this.unsynced = true
+    this.unsynced = true
+    written?.()
+    if (sync) { fdatasyncSync(this.fd); this.unsynced = false }
   }
 
   /**

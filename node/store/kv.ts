@@ -28,6 +28,14 @@ export type KVOp =
 export interface KVWriteOptions {
   /** fsync before resolving (survives power loss, not only a process crash). Implementation default applies. */
   sync?: boolean
+  /**
+   * Called synchronously once the batch has reached the operating system (it then survives a kill of this process)
+   * and before the fsync that makes it survive power loss: the store tells local listeners then, so that their
+   * wake-up overlaps the fsync (db.ts). Not called for a batch that failed before that point; a batch whose fsync
+   * then fails still rejects (and, with the journal, fails every later write). Reads do not see the batch yet while
+   * it runs: it must not read the KV.
+   */
+  onWritten?: () => void
 }
 
 export interface KV {
@@ -109,9 +117,10 @@ export class MemoryKV implements KV {
   async put (key: string, value: Uint8Array): Promise<void> { await this.batch([{ type: 'put', key, value }]) }
   async del (key: string): Promise<void> { await this.batch([{ type: 'del', key }]) }
 
-  async batch (ops: KVOp[]): Promise<void> {
+  async batch (ops: KVOp[], opts?: KVWriteOptions): Promise<void> {
     this.check(); checkOps(ops)
     for (const op of ops) this.apply(op)
+    opts?.onWritten?.()
   }
 
   async * iterate (range: KVRange = {}): AsyncIterableIterator<[string, Uint8Array]> {

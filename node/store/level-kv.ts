@@ -154,7 +154,8 @@ export class LevelKV implements KV {
     const prepared = copied.map(prepare)
     const sync = opts?.sync ?? this.sync
     const journal = this.journal
-    if (journal === undefined) { await asPrivate(this.db)._batch(prepared, { sync }); return }
+    const written = opts?.onWritten === undefined ? undefined : (): void => { try { opts.onWritten?.() } catch {} }
+    if (journal === undefined) { await asPrivate(this.db)._batch(prepared, { sync }); written?.(); return }
     if (this.failed !== undefined) throw this.failed
     // the preallocated space is used up: let LevelDB take what is pending, then start the journal again; batches
     // arriving meanwhile wait for that too, so they are journaled in the order they came
@@ -166,7 +167,7 @@ export class LevelKV implements KV {
     this.check()
     if (this.failed !== undefined) throw this.failed
     try {
-      journal.append(copied, sync)
+      journal.append(copied, sync, written)
     } catch (e) {
       this.failed = e as Error // the record may be half written: nothing more goes after it
       throw e
