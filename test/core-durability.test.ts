@@ -24,10 +24,10 @@ class RecordingKV extends MemoryKV {
   override async close (): Promise<void> {}
 }
 
-async function recordingNode (network: MemoryNetwork, name: string): Promise<TestNode & { kv: RecordingKV }> {
+async function recordingNode (network: MemoryNetwork, name: string, opts: Parameters<typeof startNode>[3] = {}): Promise<TestNode & { kv: RecordingKV }> {
   const kv = new RecordingKV()
   const prior = { identity: generateIdentity(systemRng), dbKey: new Uint8Array(randomBytes(32)), kv } as unknown as TestNode
-  return await startNode(network, name, prior) as TestNode & { kv: RecordingKV }
+  return await startNode(network, name, prior, opts) as TestNode & { kv: RecordingKV }
 }
 
 t.test('session and received-message writes are durable; bookkeeping is lazy', async tt => {
@@ -102,9 +102,20 @@ t.test('the "sent" moves of messages sent one by one are written later, lazily, 
   const left = (await a.store.listJson<{ id: string }>(prefixRange(PREFIX.outbox))).filter(e => sent.some(m => e.value.id === m.id))
   tt.same(left, [], 'their outbox entries are gone')
 
-  // a move still queued when the messenger stops is written by stop(), not dropped with its timer
+})
+
+t.test('a "sent" move still queued when the messenger stops is written by stop(), not dropped with its timer', async tt => {
+  const network = new MemoryNetwork()
+  // the move's timer and Bob's delivery receipt both far away: only stop() can write it, and nothing overtakes it
+  // however slowly this machine polls
+  const a = await recordingNode(network, 'alice', { timings: { SENT_STATUS_DELAY_MS: 60_000 } })
+  const b = await recordingNode(network, 'bob', { timings: { RECEIPT_DELAY_MS: 60_000 } })
+  tt.teardown(async () => { await stopNode(a); await stopNode(b) })
+  const [aToB, bToA] = await connect(a, b)
   const last = await a.m.send({ to: aToB, text: 'just before stop' })
   await waitFor('bob has it', async () => (await b.m.listMessages({ with: bToA })).some(x => x.id === last.id))
+  await new Promise(resolve => setTimeout(resolve, 50)) // Alice has the ack (a few promise turns after Bob's write)
+  tt.equal((await a.m.listMessages({ with: aToB })).find(x => x.id === last.id)?.status, 'queued', 'not written yet')
   await a.m.stop()
   const page = await a.store.listJson<{ id: string, status: string }>(prefixRange(messagePrefix(aToB)))
   tt.equal(page.find(e => e.value.id === last.id)?.value.status, 'sent', 'the last message is sent after stop()')
