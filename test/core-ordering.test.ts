@@ -142,10 +142,11 @@ t.test('restart with many queued texts: resumed in seq order, encrypted in seq o
     .filter(e => e.kind === 'text' && e.envelope !== null)
   tt.equal(entries.length, N, 'every text queued with its envelope (encrypted by send())')
 
-  const order: string[] = []
   b = await startNode(network, 'bob', b)
-  b.store.events.subscribe(e => { if (e.type === 'message.received') order.push((e.data as { message: Message }).message.text) })
   await waitFor('all received', async () => (await incoming(b, bToA)).length >= N, 20000)
+  // from the event log, not a live subscription: Bob may receive (and tell) the first before startNode returns
+  const order = (await b.store.events.readAfter(0, 10_000)).filter(e => e.type === 'message.received')
+    .map(e => (e.data as { message: Message }).message.text)
   const want = Array.from({ length: N }, (_, i) => `q${i}`)
   tt.same((await incoming(b, bToA)).map(m => m.text), want, 'history in the sender\'s order')
   tt.same(order, want, 'the outbox resumed them in seq order (arrival order = seq order on an in-order net)')

@@ -35,7 +35,23 @@ export interface QueueEntry { contactId?: string, inviteTag?: string }
 const inviteKey = (ctx: CoreContext, tag: string): string => CORE_PREFIX.invite + ctx.store.blind('invite', tag)
 const requestKey = (ctx: CoreContext, tag: string): string => CORE_PREFIX.request + ctx.store.blind('request', tag)
 export const queueKey = (ctx: CoreContext, queueId: string): string => CORE_PREFIX.queue + ctx.store.blind('queue', queueId)
-export const peerKey = (ctx: CoreContext, peerId: string): string => peerIndexKey(ctx.store.blind('peer', peerId))
+/**
+ * Index keys of peers already seen, per store: an HMAC per lookup was ~30 µs of every received message's path (the
+ * sender's PeerId names its contact). Bounded; starts over when full.
+ */
+const peerKeys = new WeakMap<CoreContext['store'], Map<string, string>>()
+const MAX_PEER_KEYS = 4096
+export const peerKey = (ctx: CoreContext, peerId: string): string => {
+  let m = peerKeys.get(ctx.store)
+  if (m === undefined) peerKeys.set(ctx.store, m = new Map())
+  let k = m.get(peerId)
+  if (k === undefined) {
+    k = peerIndexKey(ctx.store.blind('peer', peerId))
+    if (m.size >= MAX_PEER_KEYS) m.clear()
+    m.set(peerId, k)
+  }
+  return k
+}
 
 /** Hooks the Messenger gives the handshake: what to do after a contact changed. */
 export interface ContactHooks {
