@@ -13,7 +13,7 @@ import { tcp } from '@libp2p/tcp'
 import type { Connection, Stream } from '@libp2p/interface'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import {
-  AckStatus, FrameReader, MAX_FRAME_BYTES, MSG_PROTOCOL, decodeAck, encodeFrame, encodeLength, messaging,
+  AckStatus, FrameReader, MAX_FRAME_BYTES, MSG_PROTOCOL, decodeAck, encodeAck, encodeFrame, encodeLength, messaging,
   type MessagingInit, type MessagingService
 } from '../node/messaging/index.js'
 import { ENVELOPE_VERSION } from '../protocol/envelope/constants.js'
@@ -174,6 +174,34 @@ t.test('pipelined frames on one stream are all handled and acked in order', asyn
   for (let i = 0; i < n; i++) t.equal(decodeAck((await reader.next({ signal: AbortSignal.timeout(5000) }))!), AckStatus.OK)
   t.same(p.got.map(e => e[1]), Array.from({ length: n }, (_, i) => i), 'in order, exactly once')
   await s.close()
+})
+
+t.test('the sender writes a frame without waiting for the acks of those before it (one stream, acks in order)', async t => {
+  // a receiver that acks nothing until it has read the second frame (for at most 3 s)
+  const server = await createLibp2p({ ...base, addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] } })
+  const client: Node = await createLibp2p({ ...base, addresses: { listen: [] }, services: { messaging: messaging() } })
+  t.teardown(async () => { await client.stop(); await server.stop() })
+  let secondBeforeAnyAck: boolean | undefined
+  const streams: Stream[] = []
+  await server.handle(MSG_PROTOCOL, (stream) => {
+    streams.push(stream)
+    void (async () => {
+      const reader = new FrameReader(stream, { maxFrameBytes: MAX_FRAME_BYTES })
+      const ack = (): void => { stream.send(encodeFrame(encodeAck(AckStatus.OK))) }
+      const first = await reader.next({ signal: AbortSignal.timeout(5000) })
+      const second = await reader.next({ signal: AbortSignal.timeout(3000) }).catch(() => null)
+      secondBeforeAnyAck = second !== null
+      ack()
+      if (second === null) await reader.next({ signal: AbortSignal.timeout(5000) }) // a stop-and-wait sender sends it now
+      ack()
+      t.same([first?.[1]], [0], 'frame 0 first')
+    })().catch(() => {})
+  })
+  const conn = await client.dial(server.getMultiaddrs()[0])
+  const signal = AbortSignal.timeout(10_000)
+  await Promise.all([0, 1].map(async n => { await client.services.messaging.send(conn, envelope(n), { signal }) }))
+  t.equal(secondBeforeAnyAck, true, 'frame 1 was on the wire before frame 0 was acked')
+  t.equal(streams.length, 1, 'one stream')
 })
 
 t.test('a hostile receiver answering with an unterminated prefix fails the sender at once', async t => {

@@ -1,8 +1,8 @@
 /**
  * The /tern/msg/1.0.0 service (PROTOCOL.md §12): carries opaque envelopes between two Tern nodes over a libp2p
  * connection, direct or relayed, and acknowledges each one only after the receiver's handler resolved.
- * Owns: the stream handler, the per-connection outbound stream (frames on it are sent one at a time: write, then
- * wait for the ack), limits. Frames are read by FrameReader (reader.ts), never lpStream: its prefix is unbounded. Must not know: envelopes' contents, dialling strategy (node/net-libp2p.ts), storage.
+ * Owns: the stream handler, the per-connection outbound stream (frames are written on it as they come, without
+ * waiting for earlier acks; acks come back in frame order and are matched in that order: PROTOCOL.md §12.1), limits. Frames are read by FrameReader (reader.ts), never lpStream: its prefix is unbounded. Must not know: envelopes' contents, dialling strategy (node/net-libp2p.ts), storage.
  */
 import type { Connection, Stream, Startable } from '@libp2p/interface'
 import { ENVELOPE_VERSION } from '../../protocol/envelope/constants.js'
@@ -47,7 +47,8 @@ export function isRelayed (connection: Connection): boolean {
   return connection.limits !== undefined || connection.remoteAddr.toString().includes('/p2p-circuit')
 }
 
-interface Outbound { reader: FrameReader, stream: Stream, tail: Promise<unknown> }
+/** An outbound stream: frames are written in call order (`writes`), their acks read in the same order (`acks`). */
+interface Outbound { reader: FrameReader, stream: Stream, writes: Promise<unknown>, acks: Promise<unknown> }
 
 export class MessagingService implements Startable {
   private readonly components: MessagingComponents
@@ -94,8 +95,11 @@ export class MessagingService implements Startable {
   setHandler (handler: InboundHandler): void { this.handler = handler }
 
   /**
-   * Sends one envelope on `connection` and resolves when the peer acked it OK. Frames to one connection go one at a
-   * time on a reused stream; a failed stream is dropped and the next send opens a fresh one.
+   * Sends one envelope on `connection` and resolves when the peer acked it OK. Frames to one connection go on a
+   * reused stream in call order, each written without waiting for the acks of those before it (the receiver handles
+   * them one by one and acks in order; a frame that waited for the previous ack also waited for the receiver's fsync
+   * of the previous message, and for this event loop to read that ack). A failed stream is dropped, and the next send
+   * opens a fresh one.
    */
   async send (connection: Connection, envelope: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<void> {
     if (envelope.length > MAX_FRAME_BYTES) throw new FrameTooLargeError(envelope.length)
@@ -108,10 +112,12 @@ export class MessagingService implements Startable {
       entry.catch(() => { if (this.outbound.get(key) === entry) this.outbound.delete(key) })
     }
     const out = await entry
-    const run = out.tail.then(async () => await this.exchange(out, envelope, signal))
-    out.tail = run.catch(() => {})
+    const written = out.writes.then(async () => { await this.write(out, envelope, signal) })
+    out.writes = written.catch(() => {})
+    const acked = out.acks.then(async () => { await written; await this.readAck(out, signal) })
+    out.acks = acked.catch(() => {})
     try {
-      await run
+      await acked
     } catch (err) {
       if (!(err instanceof PeerRefusedError)) {
         // the stream's state is unknown (half-written frame, missing ack): never reuse it
@@ -134,10 +140,10 @@ export class MessagingService implements Startable {
     stream.addEventListener('close', forget)
     // the receiver closed its side (idle timeout, §12.4): never write into it again, finish the close
     stream.addEventListener('remoteCloseWrite', () => { forget(); void stream.close().catch(() => { stream.abort(new Error('close failed')) }) })
-    return { reader, stream, tail: Promise.resolve() }
+    return { reader, stream, writes: Promise.resolve(), acks: Promise.resolve() }
   }
 
-  private async exchange (out: Outbound, envelope: Uint8Array, signal: AbortSignal): Promise<void> {
+  private async write (out: Outbound, envelope: Uint8Array, signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw new AckTimeoutError('aborted before sending')
     try {
       await writeFrame(out.stream, envelope, { signal })
@@ -146,6 +152,10 @@ export class MessagingService implements Startable {
       if (out.reader.failure instanceof MsgProtocolError) throw out.reader.failure
       throw new MsgProtocolError(`write failed: ${describe(err)}`)
     }
+  }
+
+  /** Reads the ack of the frame this call's write sent (acks of earlier frames were read before). */
+  private async readAck (out: Outbound, signal: AbortSignal): Promise<void> {
     let ack
     try {
       ack = await out.reader.next({ signal })
