@@ -120,3 +120,20 @@ t.test('a "sent" move still queued when the messenger stops is written by stop()
   const page = await a.store.listJson<{ id: string, status: string }>(prefixRange(messagePrefix(aToB)))
   tt.equal(page.find(e => e.value.id === last.id)?.value.status, 'sent', 'the last message is sent after stop()')
 })
+
+t.test("a fresh text's first attempt starts from what send() wrote: its outbox entry is not read back", async tt => {
+  const network = new MemoryNetwork()
+  const a = await startNode(network, 'alice', undefined, { timings: { SENT_STATUS_DELAY_MS: 60_000 } })
+  const b = await startNode(network, 'bob')
+  tt.teardown(async () => { await stopNode(a); await stopNode(b) })
+  const [aToB, bToA] = await connect(a, b)
+  await new Promise(resolve => setTimeout(resolve, 200))
+  // every store read, cached or not, goes through Store.get
+  const reads: string[] = []
+  const get = a.store.get.bind(a.store)
+  a.store.get = async (key: string) => { reads.push(key); return await get(key) }
+  const m = await a.m.send({ to: aToB, text: 'primed' })
+  await waitFor('bob has it', async () => (await b.m.listMessages({ with: bToA })).some(x => x.text === 'primed'))
+  tt.same(reads.filter(k => k === `${PREFIX.outbox}${m.id}`), [], 'no read of its outbox entry on the way to Bob')
+  tt.equal((await b.m.listMessages({ with: bToA })).filter(x => x.text === 'primed').length, 1, 'received once')
+})

@@ -30,9 +30,32 @@ export function receiptContent (r: StoredReceipt): Content {
  * (base64url). The caller writes the state and the envelope in ONE batch, durably (sync): an envelope must never leave
  * the node while the chain step that made it could still be lost, or the next message would reuse its message key.
  */
-export function sealEnvelope (session: RatchetState, content: Content, rng: CoreContext['rng']): { state: RatchetState, envelope: string } {
+export function sealEnvelope (session: RatchetState, content: Content, rng: CoreContext['rng']): { state: RatchetState, envelope: string, bytes: Uint8Array } {
   const { state, message } = ratchetEncrypt(session, sealContent(content), rng)
-  return { state, envelope: toBase64url(encodeEnvelope({ type: 'message', message })) }
+  const bytes = encodeEnvelope({ type: 'message', message })
+  return { state, envelope: toBase64url(bytes), bytes }
+}
+
+/**
+ * A text's first attempt as send() hands it over, with what it has just written: the entry (its envelope
+ * included), the envelope's bytes and the contact record. The attempt then starts without reading back and decoding
+ * what was just written (~0.1 ms of a message's path on a cold daemon, measured on the node bench).
+ */
+export interface PrimedAttempt { entry: OutboxEntry, envelope: Uint8Array, contact: ContactRecord }
+const primedAttempts = new WeakMap<CoreContext, Map<string, PrimedAttempt>>()
+
+/** Hands `p` to the next attempt of its entry; call right before ctx.outbox.schedule(p.entry.id). */
+export function primeAttempt (ctx: CoreContext, p: PrimedAttempt): void {
+  let m = primedAttempts.get(ctx)
+  if (m === undefined) primedAttempts.set(ctx, m = new Map())
+  m.set(p.entry.id, p)
+}
+
+function takePrimed (ctx: CoreContext, id: string): PrimedAttempt | undefined {
+  const m = primedAttempts.get(ctx)
+  const p = m?.get(id)
+  if (p !== undefined) m?.delete(id)
+  return p
 }
 
 async function contentOf (ctx: CoreContext, entry: OutboxEntry, contact: ContactRecord): Promise<Content | null | undefined> {
@@ -128,11 +151,16 @@ function inSeqOrder (entries: OutboxEntry[]): OutboxEntry[] {
   return [...entries].sort((a, b) => (a.seq as number) - (b.seq as number))
 }
 
-/** Adds an outbox entry with its envelope already built (send(), receipts of a receive) to `b`; returns the state. */
-export function putSealedEntry (b: StoreBatch, entry: OutboxEntry, session: RatchetState, content: Content, rng: CoreContext['rng']): RatchetState {
+/**
+ * Adds an outbox entry with its envelope already built (send()) to `b`; returns the new session state, the entry as
+ * written and the envelope's bytes.
+ */
+export function putSealedEntry (b: StoreBatch, entry: OutboxEntry, session: RatchetState, content: Content,
+  rng: CoreContext['rng']): { state: RatchetState, entry: OutboxEntry, envelope: Uint8Array } {
   const sealed = sealEnvelope(session, content, rng)
-  b.putJson(outboxKey(entry.id), { ...entry, envelope: sealed.envelope })
-  return sealed.state
+  const written: OutboxEntry = { ...entry, envelope: sealed.envelope }
+  b.putJson(outboxKey(entry.id), written)
+  return { state: sealed.state, entry: written, envelope: sealed.bytes }
 }
 
 /**
@@ -178,12 +206,13 @@ async function finish (ctx: CoreContext, entry: OutboxEntry, path: DirectPath | 
 
 /** One attempt; reschedules itself while the entry is not done. */
 export async function attemptDelivery (ctx: CoreContext, id: string): Promise<void> {
-  const entry = await ensureEnvelope(ctx, id)
+  const primed = takePrimed(ctx, id)
+  const entry = primed?.entry ?? await ensureEnvelope(ctx, id)
   if (entry === undefined || entry.envelope === null) return
-  const contact = await ctx.store.getJson<ContactRecord>(contactKey(entry.contactId))
+  const contact = primed?.contact ?? await ctx.store.getJson<ContactRecord>(contactKey(entry.contactId))
   if (contact === undefined) { await ctx.store.del(outboxKey(id)); return }
   if (contact.blocked || contact.state === 'rejected') return // paused; unblock kicks it again
-  const envelope = fromBase64url(entry.envelope)
+  const envelope = primed?.envelope ?? fromBase64url(entry.envelope)
   const t = ctx.timings
 
   const d = ctx.deadline(t.UNREACHABLE_AFTER_MS + t.ACK_TIMEOUT_MS)

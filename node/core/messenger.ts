@@ -18,7 +18,7 @@ import { systemClock, type Clock } from './clock.js'
 import { CORE_PREFIX, DEFAULT_TIMINGS, LAZY_WRITE, SEQ_STEP, type Timings } from './constants.js'
 import { cleanName, recordIdentity, toContact, type Contact, type ContactRecord } from './contacts.js'
 import type { CoreContext } from './context.js'
-import { attemptDelivery, putSealedEntry, textContent } from './delivery.js'
+import { attemptDelivery, primeAttempt, putSealedEntry, textContent, type PrimedAttempt } from './delivery.js'
 import { BlockedError, InvalidParamsError, MessageTooLargeError, MessengerStoppedError, UnknownContactError } from './errors.js'
 import * as invites from './invites.js'
 import { statusEvent, toMessage, type Message, type MessageRecord } from './messages.js'
@@ -244,22 +244,32 @@ export class Messenger {
         status: 'queued', path: null, senderSeq: c.lastOutSeq + 1
       }
       if (c.state === 'rejected') { m.status = 'failed'; m.failure = 'contact request rejected' }
+      const contact: ContactRecord = { ...c, lastPos: seq, lastOutSeq: m.senderSeq }
       const b = store.batch()
         .putJson(messageKey(c.id, seq), m)
         .putJson(messageIdKey(c.id, m.id), { seq })
-        .putJson(contactKey(c.id), { ...c, lastPos: seq, lastOutSeq: m.senderSeq })
+        .putJson(contactKey(c.id), contact)
         .appendEvent('message.status', statusEvent(m))
+      let primed: PrimedAttempt | undefined
       if (m.status === 'queued') {
         const entry: OutboxEntry = { id: m.id, contactId: c.id, kind: 'text', seq, envelope: null, deposited: false, attempts: 0, createdAt: now }
         const session = await loadSession(store, c.id)
-        if (session === undefined) b.putJson(outboxKey(m.id), entry) // built by the outbox once the session exists
-        else putSession(b, c.id, putSealedEntry(b, entry, session, textContent(m), this.ctx.rng))
+        if (session === undefined) {
+          b.putJson(outboxKey(m.id), entry) // built by the outbox once the session exists
+        } else {
+          const sealed = putSealedEntry(b, entry, session, textContent(m), this.ctx.rng)
+          putSession(b, c.id, sealed.state)
+          primed = { entry: sealed.entry, envelope: sealed.envelope, contact }
+        }
       }
       if (ikKey !== undefined) b.putJson(ikKey, { contactId: c.id, seq })
       await b.write()
-      return { m, fresh: true }
+      return { m, fresh: true, primed }
     })
-    if (m.fresh && m.m.status === 'queued') this.ctx.outbox.schedule(m.m.id)
+    if (m.fresh && m.m.status === 'queued') {
+      if (m.primed !== undefined) primeAttempt(this.ctx, m.primed)
+      this.ctx.outbox.schedule(m.m.id)
+    }
     return toMessage(m.m)
   }
 
