@@ -112,9 +112,14 @@ t.test('a "sent" move still queued when the messenger stops is written by stop()
   const b = await recordingNode(network, 'bob', { timings: { RECEIPT_DELAY_MS: 60_000 } })
   tt.teardown(async () => { await stopNode(a); await stopNode(b) })
   const [aToB, bToA] = await connect(a, b)
+  // Alice's "sent" queue, watched: the move is queued once she has read Bob's ack
+  const sent = (a.m as unknown as { ctx: { sent: { add: (...args: unknown[]) => void } } }).ctx.sent
+  const queued: unknown[] = []
+  const add = sent.add.bind(sent)
+  sent.add = (...args: unknown[]) => { queued.push(args); add(...args) }
   const last = await a.m.send({ to: aToB, text: 'just before stop' })
   await waitFor('bob has it', async () => (await b.m.listMessages({ with: bToA })).some(x => x.id === last.id))
-  await new Promise(resolve => setTimeout(resolve, 50)) // Alice has the ack (a few promise turns after Bob's write)
+  await waitFor('alice has the ack', () => queued.length > 0)
   tt.equal((await a.m.listMessages({ with: aToB })).find(x => x.id === last.id)?.status, 'queued', 'not written yet')
   await a.m.stop()
   const page = await a.store.listJson<{ id: string, status: string }>(prefixRange(messagePrefix(aToB)))

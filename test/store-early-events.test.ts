@@ -51,7 +51,7 @@ t.test('LevelKV: onWritten runs after the journal write, before the batch resolv
   t.same(kv.getSync('c/t'), b('T'))
 })
 
-t.test('Store on LevelKV: each event is told once, before its write resolves', async t => {
+t.test('Store on LevelKV: each event is told once, in cursor order, before its write resolves (also grouped)', async t => {
   const store = await Store.create(await LevelKV.open(join(await tmpDir(t), 'db')), KEY, { cacheBytes: 1 << 20 })
   t.teardown(async () => { await store.close() })
   const told: number[] = []

@@ -7,6 +7,7 @@ import type { Timings } from './constants.js'
 import type { Net } from './net.js'
 import type { KeyedLock } from './sessions.js'
 import type { Outbox } from './outbox.js'
+import type { PrimedAttempt } from './delivery.js'
 import type { SentQueue } from './sent-queue.js'
 
 export interface CoreContext {
@@ -25,7 +26,7 @@ export interface CoreContext {
    * such a status (a received receipt, removeContact) takes it inside `lock`: always in that order.
    */
   statusLock: KeyedLock
-  outbox: Outbox
+  outbox: Outbox<PrimedAttempt>
   /** the "sent" status moves of acknowledged messages, written a little later together (sent-queue.ts) */
   sent: SentQueue
   myName: () => string

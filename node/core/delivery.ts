@@ -37,26 +37,12 @@ export function sealEnvelope (session: RatchetState, content: Content, rng: Core
 }
 
 /**
- * A text's first attempt as send() hands it over, with what it has just written: the entry (its envelope
- * included), the envelope's bytes and the contact record. The attempt then starts without reading back and decoding
- * what was just written (~0.1 ms of a message's path on a cold daemon, measured on the node bench).
+ * A text's first attempt as send() hands it over (Outbox.schedule's `primed`), with what it has just written: the
+ * entry (its envelope included), the envelope's bytes and the contact record. The attempt then starts without
+ * reading back and decoding what was just written (~0.1 ms of a message's path on a cold daemon, measured on the
+ * node bench). Only an attempt started at once gets it, so it is never older than the store's copy.
  */
 export interface PrimedAttempt { entry: OutboxEntry, envelope: Uint8Array, contact: ContactRecord }
-const primedAttempts = new WeakMap<CoreContext, Map<string, PrimedAttempt>>()
-
-/** Hands `p` to the next attempt of its entry; call right before ctx.outbox.schedule(p.entry.id). */
-export function primeAttempt (ctx: CoreContext, p: PrimedAttempt): void {
-  let m = primedAttempts.get(ctx)
-  if (m === undefined) primedAttempts.set(ctx, m = new Map())
-  m.set(p.entry.id, p)
-}
-
-function takePrimed (ctx: CoreContext, id: string): PrimedAttempt | undefined {
-  const m = primedAttempts.get(ctx)
-  const p = m?.get(id)
-  if (p !== undefined) m?.delete(id)
-  return p
-}
 
 async function contentOf (ctx: CoreContext, entry: OutboxEntry, contact: ContactRecord): Promise<Content | null | undefined> {
   if (entry.kind === 'text') {
@@ -205,8 +191,7 @@ async function finish (ctx: CoreContext, entry: OutboxEntry, path: DirectPath | 
 }
 
 /** One attempt; reschedules itself while the entry is not done. */
-export async function attemptDelivery (ctx: CoreContext, id: string): Promise<void> {
-  const primed = takePrimed(ctx, id)
+export async function attemptDelivery (ctx: CoreContext, id: string, primed?: PrimedAttempt): Promise<void> {
   const entry = primed?.entry ?? await ensureEnvelope(ctx, id)
   if (entry === undefined || entry.envelope === null) return
   const contact = primed?.contact ?? await ctx.store.getJson<ContactRecord>(contactKey(entry.contactId))

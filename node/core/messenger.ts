@@ -18,7 +18,7 @@ import { systemClock, type Clock } from './clock.js'
 import { CORE_PREFIX, DEFAULT_TIMINGS, LAZY_WRITE, SEQ_STEP, type Timings } from './constants.js'
 import { cleanName, recordIdentity, toContact, type Contact, type ContactRecord } from './contacts.js'
 import type { CoreContext } from './context.js'
-import { attemptDelivery, primeAttempt, putSealedEntry, textContent, type PrimedAttempt } from './delivery.js'
+import { attemptDelivery, putSealedEntry, textContent, type PrimedAttempt } from './delivery.js'
 import { BlockedError, InvalidParamsError, MessageTooLargeError, MessengerStoppedError, UnknownContactError } from './errors.js'
 import * as invites from './invites.js'
 import { statusEvent, toMessage, type Message, type MessageRecord } from './messages.js'
@@ -74,7 +74,7 @@ export class Messenger {
       identity: init.identity,
       lock,
       statusLock,
-      outbox: undefined as unknown as Outbox,
+      outbox: undefined as unknown as Outbox<PrimedAttempt>,
       sent: undefined as unknown as SentQueue,
       myName: () => this.name,
       log,
@@ -91,7 +91,7 @@ export class Messenger {
         }
       }
     }
-    ctx.outbox = new Outbox(clock, async (id) => { await attemptDelivery(ctx, id) }, log)
+    ctx.outbox = new Outbox<PrimedAttempt>(clock, async (id, primed) => { await attemptDelivery(ctx, id, primed) }, log)
     ctx.sent = new SentQueue(ctx)
     this.ctx = ctx
     this.hooks = {
@@ -266,10 +266,7 @@ export class Messenger {
       await b.write()
       return { m, fresh: true, primed }
     })
-    if (m.fresh && m.m.status === 'queued') {
-      if (m.primed !== undefined) primeAttempt(this.ctx, m.primed)
-      this.ctx.outbox.schedule(m.m.id)
-    }
+    if (m.fresh && m.m.status === 'queued') this.ctx.outbox.schedule(m.m.id, 0, m.primed === undefined ? {} : { primed: m.primed })
     return toMessage(m.m)
   }
 

@@ -61,7 +61,7 @@ export function backoff (t: Timings, attempts: number): number {
 }
 
 /** Runs `attempt(id)` for scheduled entries: one run per entry at a time, a request during a run re-runs after it. */
-export class Outbox {
+export class Outbox<P = never> {
   private readonly timers = new Map<string, unknown>()
   /** entries whose timer only holds them back to travel together (receipts), not a retry backoff */
   private readonly held = new Set<string>()
@@ -69,21 +69,23 @@ export class Outbox {
   private readonly again = new Set<string>()
   private stopped = true
 
-  constructor (private readonly clock: Clock, private readonly attempt: (id: string) => Promise<void>,
+  constructor (private readonly clock: Clock, private readonly attempt: (id: string, primed?: P) => Promise<void>,
     private readonly log: (o: Record<string, unknown>) => void) {}
 
   start (): void { this.stopped = false }
 
   /**
    * Runs the entry after `delayMs`; with no delay it starts now (no timer tick on the send path). `hold`: the delay
-   * only gathers entries to travel together (receipts), so runHeld() may cut it short.
+   * only gathers entries to travel together (receipts), so runHeld() may cut it short. `primed`: what the caller
+   * has just written for the entry, handed to the attempt started now (delivery.ts PrimedAttempt); dropped if none
+   * starts now (a delay, a stopped outbox, an attempt of the entry already running).
    */
-  schedule (id: string, delayMs = 0, opts: { hold?: boolean } = {}): void {
+  schedule (id: string, delayMs = 0, opts: { hold?: boolean, primed?: P } = {}): void {
     if (this.stopped) return
     const old = this.timers.get(id)
     if (old !== undefined) { this.clock.clearTimeout(old); this.timers.delete(id) }
     this.held.delete(id)
-    if (delayMs <= 0) { this.run(id); return }
+    if (delayMs <= 0) { this.run(id, opts.primed); return }
     if (opts.hold === true) this.held.add(id)
     this.timers.set(id, this.clock.setTimeout(() => {
       this.timers.delete(id)
@@ -107,10 +109,10 @@ export class Outbox {
     clearTimeout(timer)
   }
 
-  private run (id: string): void {
+  private run (id: string, primed?: P): void {
     if (this.stopped) return
     if (this.running.has(id)) { this.again.add(id); return }
-    const p = this.attempt(id).catch((err: unknown) => {
+    const p = this.attempt(id, primed).catch((err: unknown) => {
       this.log({ msg: 'outbox attempt failed', entry: id, code: (err as { code?: string })?.code ?? 'ERR_INTERNAL' })
     }).finally(() => {
       this.running.delete(id)

@@ -47,8 +47,15 @@ export function isRelayed (connection: Connection): boolean {
   return connection.limits !== undefined || connection.remoteAddr.toString().includes('/p2p-circuit')
 }
 
-/** An outbound stream: frames are written in call order (`writes`), their acks read in the same order (`acks`). */
-interface Outbound { reader: FrameReader, stream: Stream, writes: Promise<unknown>, acks: Promise<unknown> }
+/**
+ * An outbound stream: frames are written in call order (`writes`), their acks read in the same order (`acks`).
+ * `failed`: set the moment the stream can no longer be trusted to pair the k-th ack with the k-th frame (a frame
+ * that may be partly or wholly on the wire without its ack being read); nothing is written or read on it after.
+ */
+interface Outbound { key: string, reader: FrameReader, stream: Stream, writes: Promise<unknown>, acks: Promise<unknown>, failed?: Error }
+
+/** A frame whose deadline passed before its turn to be written: nothing of it went out, the stream stays in step. */
+class UnsentError extends AckTimeoutError {}
 
 export class MessagingService implements Startable {
   private readonly components: MessagingComponents
@@ -119,16 +126,25 @@ export class MessagingService implements Startable {
     try {
       await acked
     } catch (err) {
-      if (!(err instanceof PeerRefusedError)) {
-        // the stream's state is unknown (half-written frame, missing ack): never reuse it
-        if (this.outbound.get(key) === entry) this.outbound.delete(key)
-        out.stream.abort(err instanceof Error ? err : new Error('send failed'))
-      }
+      // the stream's state is unknown (half-written frame, missing ack): never reuse it. This runs before the next
+      // frame's ack is read (that read is queued behind this one's settling), so no ack is ever paired with the
+      // wrong frame.
+      if (!(err instanceof PeerRefusedError) && !(err instanceof UnsentError)) this.fail(out, err)
       throw err
     }
   }
 
+  /** Marks `out` failed at once (see Outbound), forgets it and aborts its stream. */
+  private fail (out: Outbound, err: unknown): void {
+    if (out.failed !== undefined) return
+    out.failed = err instanceof Error ? err : new Error('send failed')
+    const entry = this.outbound.get(out.key)
+    if (entry !== undefined) void entry.then(o => { if (o === out && this.outbound.get(out.key) === entry) this.outbound.delete(out.key) }, () => {})
+    out.stream.abort(out.failed)
+  }
+
   private async openOutbound (connection: Connection, signal: AbortSignal): Promise<Outbound> {
+    const key = connection.id
     // negotiateFully: false: multistream-select's optimistic mode, the protocol id goes out with the first frame
     // instead of a round trip before it (the same bytes; tens of ms through a relay). Should the peer not speak
     // /tern/msg, that first exchange fails like a missing ack and the sender retries or uses the mailbox.
@@ -140,22 +156,28 @@ export class MessagingService implements Startable {
     stream.addEventListener('close', forget)
     // the receiver closed its side (idle timeout, §12.4): never write into it again, finish the close
     stream.addEventListener('remoteCloseWrite', () => { forget(); void stream.close().catch(() => { stream.abort(new Error('close failed')) }) })
-    return { reader, stream, writes: Promise.resolve(), acks: Promise.resolve() }
+    return { key, reader, stream, writes: Promise.resolve(), acks: Promise.resolve() }
   }
 
   private async write (out: Outbound, envelope: Uint8Array, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) throw new AckTimeoutError('aborted before sending')
+    if (out.failed !== undefined) throw new MsgProtocolError(`stream failed: ${describe(out.failed)}`)
+    if (signal.aborted) throw new UnsentError('aborted before sending')
     try {
       await writeFrame(out.stream, envelope, { signal })
     } catch (err) {
-      if (signal.aborted) throw new AckTimeoutError('aborted while writing')
-      if (out.reader.failure instanceof MsgProtocolError) throw out.reader.failure
-      throw new MsgProtocolError(`write failed: ${describe(err)}`)
+      const e = signal.aborted
+        ? new AckTimeoutError('aborted while writing')
+        : out.reader.failure instanceof MsgProtocolError ? out.reader.failure : new MsgProtocolError(`write failed: ${describe(err)}`)
+      // the frame may be on the wire (libp2p buffers it before waiting for the drain): the frames after it must not
+      // go on this stream, whose next ack could then be this frame's
+      this.fail(out, e)
+      throw e
     }
   }
 
   /** Reads the ack of the frame this call's write sent (acks of earlier frames were read before). */
   private async readAck (out: Outbound, signal: AbortSignal): Promise<void> {
+    if (out.failed !== undefined) throw new AckTimeoutError(`stream failed before the ack: ${describe(out.failed)}`)
     let ack
     try {
       ack = await out.reader.next({ signal })
