@@ -56,6 +56,8 @@ interface Outbound { key: string, reader: FrameReader, stream: Stream, writes: P
 
 /** A frame whose deadline passed before its turn to be written: nothing of it went out, the stream stays in step. */
 class UnsentError extends AckTimeoutError {}
+/** A frame queued behind one that failed its stream: nothing of it went out; send() tries it once on a fresh stream. */
+class StreamGoneError extends AckTimeoutError {}
 
 export class MessagingService implements Startable {
   private readonly components: MessagingComponents
@@ -111,14 +113,35 @@ export class MessagingService implements Startable {
   async send (connection: Connection, envelope: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<void> {
     if (envelope.length > MAX_FRAME_BYTES) throw new FrameTooLargeError(envelope.length)
     const signal = opts.signal ?? AbortSignal.timeout(this.init.ackTimeoutMs)
-    const key = connection.id
-    let entry = this.outbound.get(key)
-    if (entry === undefined) {
-      entry = this.openOutbound(connection, signal)
-      this.outbound.set(key, entry)
-      entry.catch(() => { if (this.outbound.get(key) === entry) this.outbound.delete(key) })
+    try {
+      await this.exchange(await this.outboundFor(connection, signal), envelope, signal)
+    } catch (err) {
+      // queued behind a frame that failed the stream, it never went out: once more, on a fresh stream
+      if (!(err instanceof StreamGoneError) || signal.aborted) throw err
+      await this.exchange(await this.outboundFor(connection, signal), envelope, signal)
     }
-    const out = await entry
+  }
+
+  /** The connection's outbound stream, opened if there is none or the one there has failed. */
+  private async outboundFor (connection: Connection, signal: AbortSignal): Promise<Outbound> {
+    const key = connection.id
+    for (let i = 0; i < 2; i++) {
+      let entry = this.outbound.get(key)
+      if (entry === undefined) {
+        const opened = this.openOutbound(connection, signal)
+        entry = opened
+        this.outbound.set(key, opened)
+        opened.catch(() => { if (this.outbound.get(key) === opened) this.outbound.delete(key) })
+      }
+      const out = await entry
+      if (out.failed === undefined) return out
+      if (this.outbound.get(key) === entry) this.outbound.delete(key) // failed a moment ago: fail() forgets it a tick later
+    }
+    throw new StreamGoneError('no usable stream')
+  }
+
+  /** Writes the frame after those queued before it, then reads its ack after theirs. */
+  private async exchange (out: Outbound, envelope: Uint8Array, signal: AbortSignal): Promise<void> {
     const written = out.writes.then(async () => { await this.write(out, envelope, signal) })
     out.writes = written.catch(() => {})
     const acked = out.acks.then(async () => { await written; await this.readAck(out, signal) })
@@ -129,7 +152,7 @@ export class MessagingService implements Startable {
       // the stream's state is unknown (half-written frame, missing ack): never reuse it. This runs before the next
       // frame's ack is read (that read is queued behind this one's settling), so no ack is ever paired with the
       // wrong frame.
-      if (!(err instanceof PeerRefusedError) && !(err instanceof UnsentError)) this.fail(out, err)
+      if (!(err instanceof PeerRefusedError) && !(err instanceof UnsentError) && !(err instanceof StreamGoneError)) this.fail(out, err)
       throw err
     }
   }
@@ -160,7 +183,7 @@ export class MessagingService implements Startable {
   }
 
   private async write (out: Outbound, envelope: Uint8Array, signal: AbortSignal): Promise<void> {
-    if (out.failed !== undefined) throw new MsgProtocolError(`stream failed: ${describe(out.failed)}`)
+    if (out.failed !== undefined) throw new StreamGoneError(`not sent, the stream failed: ${describe(out.failed)}`)
     if (signal.aborted) throw new UnsentError('aborted before sending')
     try {
       await writeFrame(out.stream, envelope, { signal })
