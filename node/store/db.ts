@@ -359,8 +359,8 @@ export class Store {
    * Writes a group of queued batches as ONE KV batch, then, in order, updates the cache and resolves each. The event
    * listeners hear of the group's events as soon as the KV has handed the batch to the OS, before its fsync
    * (KVWriteOptions.onWritten): a local client's wake-up then overlaps the fsync instead of following it. Those
-   * events survive a kill of the daemon from that point on; only a power loss or OS crash within the fsync, which
-   * takes the local client down with the daemon, can lose them. If the group fails and has more than one member,
+   * events survive a kill of the daemon from that point on; only a power loss or OS crash within the fsync can lose
+   * them (docs/API.md, Events and cursors, says what a client sees then). If the group fails and has more than one member,
    * each is retried alone, so one batch's failure is its own (as without grouping); no event is told twice.
    */
   private async commitGroup (group: QueuedWrite[]): Promise<void> {
