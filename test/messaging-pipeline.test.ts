@@ -66,13 +66,17 @@ function setup (): { service: MessagingService, conn: Connection, streams: Scrip
   return { service, conn, streams }
 }
 
-t.test('a frame that timed out while its write waited for the drain: the next frame is not paired with its ack', async t => {
-  const { service, conn, streams } = setup()
-  // open the stream with a first exchange
+/** Opens the stream with a first frame, acked. */
+async function firstExchange (service: MessagingService, conn: Connection, streams: ScriptedStream[]): Promise<void> {
   const first = service.send(conn, envelope(0), { signal: deadline(5000) })
   await new Promise(resolve => setImmediate(resolve))
   streams[0].ack()
   await first
+}
+
+t.test('a frame that timed out while its write waited for the drain: the next frame is not paired with its ack', async t => {
+  const { service, conn, streams } = setup()
+  await firstExchange(service, conn, streams)
   // frame 1 is buffered (on its way) but its drain wait outlasts its deadline; frame 2 is queued behind it
   streams[0].full = true
   const one = service.send(conn, envelope(1), { signal: deadline(50) })
@@ -127,10 +131,7 @@ t.test('a refused frame consumed its ack: the stream stays in use and the next f
 
 t.test('a frame whose deadline passed before its turn consumes no ack and does not give up the stream', async t => {
   const { service, conn, streams } = setup()
-  const first = service.send(conn, envelope(0), { signal: deadline(5000) })
-  await new Promise(resolve => setImmediate(resolve))
-  streams[0].ack()
-  await first
+  await firstExchange(service, conn, streams)
   const gone = AbortSignal.abort()
   const unsent = service.send(conn, envelope(1), { signal: gone })
   const two = service.send(conn, envelope(2), { signal: deadline(5000) })

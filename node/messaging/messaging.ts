@@ -52,7 +52,7 @@ export function isRelayed (connection: Connection): boolean {
  * `failed`: set the moment the stream can no longer be trusted to pair the k-th ack with the k-th frame (a frame
  * that may be partly or wholly on the wire without its ack being read); nothing is written or read on it after.
  */
-interface Outbound { key: string, reader: FrameReader, stream: Stream, writes: Promise<unknown>, acks: Promise<unknown>, failed?: Error }
+interface Outbound { reader: FrameReader, stream: Stream, writes: Promise<unknown>, acks: Promise<unknown>, failed?: Error }
 
 /** A frame whose deadline passed before its turn to be written: nothing of it went out, the stream stays in step. */
 class UnsentError extends AckTimeoutError {}
@@ -135,7 +135,7 @@ export class MessagingService implements Startable {
       }
       const out = await entry
       if (out.failed === undefined) return out
-      if (this.outbound.get(key) === entry) this.outbound.delete(key) // failed a moment ago: fail() forgets it a tick later
+      if (this.outbound.get(key) === entry) this.outbound.delete(key) // failed, not yet forgotten by its 'close' listener
     }
     throw new StreamGoneError('no usable stream')
   }
@@ -157,17 +157,17 @@ export class MessagingService implements Startable {
     }
   }
 
-  /** Marks `out` failed at once (see Outbound), forgets it and aborts its stream. */
+  /**
+   * Marks `out` failed at once (see Outbound) and aborts its stream; the stream's 'close' listener forgets it, and
+   * outboundFor() never hands out a failed one meanwhile.
+   */
   private fail (out: Outbound, err: unknown): void {
     if (out.failed !== undefined) return
     out.failed = err instanceof Error ? err : new Error('send failed')
-    const entry = this.outbound.get(out.key)
-    if (entry !== undefined) void entry.then(o => { if (o === out && this.outbound.get(out.key) === entry) this.outbound.delete(out.key) }, () => {})
     out.stream.abort(out.failed)
   }
 
   private async openOutbound (connection: Connection, signal: AbortSignal): Promise<Outbound> {
-    const key = connection.id
     // negotiateFully: false: multistream-select's optimistic mode, the protocol id goes out with the first frame
     // instead of a round trip before it (the same bytes; tens of ms through a relay). Should the peer not speak
     // /tern/msg, that first exchange fails like a missing ack and the sender retries or uses the mailbox.
@@ -179,7 +179,7 @@ export class MessagingService implements Startable {
     stream.addEventListener('close', forget)
     // the receiver closed its side (idle timeout, §12.4): never write into it again, finish the close
     stream.addEventListener('remoteCloseWrite', () => { forget(); void stream.close().catch(() => { stream.abort(new Error('close failed')) }) })
-    return { key, reader, stream, writes: Promise.resolve(), acks: Promise.resolve() }
+    return { reader, stream, writes: Promise.resolve(), acks: Promise.resolve() }
   }
 
   private async write (out: Outbound, envelope: Uint8Array, signal: AbortSignal): Promise<void> {
