@@ -17,6 +17,13 @@ export const MAX_INBOUND_STREAMS = 256
 export const MAX_OUTBOUND_STREAMS = 256
 /** How long a sender waits for an ack after writing a frame, unless its signal says otherwise (ms). §12.3 */
 export const ACK_TIMEOUT_MS = 10_000
+/**
+ * How long a receiver may hold an ack to write it together with the acks of the frames after it (ms;
+ * node/messaging/held-acks.ts). Small against every sender deadline (ACK_TIMEOUT_MS; the core's 3 s). §12.3
+ */
+export const ACK_HOLD_MS = 10
+/** Acks held at most: with this many, they are written at once (acks). §12.3 */
+export const MAX_HELD_ACKS = 64
 /** How long an inbound stream may stay idle between frames before the receiver closes it (ms). §12.4 */
 export const INBOUND_IDLE_TIMEOUT_MS = 60_000
 /**

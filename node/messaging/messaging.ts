@@ -1,17 +1,19 @@
 /**
  * The /tern/msg/1.0.0 service (PROTOCOL.md §12): carries opaque envelopes between two Tern nodes over a libp2p
- * connection, direct or relayed, and acknowledges each one only after the receiver's handler resolved.
+ * connection, direct or relayed, and acknowledges each one only after the receiver's handler resolved (acks held a
+ * few ms and written several at once: held-acks.ts).
  * Owns: the stream handler, the per-connection outbound stream (frames are written on it as they come, without
  * waiting for earlier acks; acks come back in frame order and are matched in that order: PROTOCOL.md §12.1), limits. Frames are read by FrameReader (reader.ts), never lpStream: its prefix is unbounded. Must not know: envelopes' contents, dialling strategy (node/net-libp2p.ts), storage.
  */
 import type { Connection, Stream, Startable } from '@libp2p/interface'
 import { ENVELOPE_VERSION } from '../../protocol/envelope/constants.js'
 import {
-  ACK_BYTES, ACK_TIMEOUT_MS, AckStatus, FRAME_TIMEOUT_MS, INBOUND_IDLE_TIMEOUT_MS, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
+  ACK_BYTES, ACK_HOLD_MS, ACK_TIMEOUT_MS, AckStatus, FRAME_TIMEOUT_MS, INBOUND_IDLE_TIMEOUT_MS, MAX_FRAME_BYTES, MAX_INBOUND_STREAMS,
   MAX_OUTBOUND_STREAMS, MSG_PROTOCOL
 } from './constants.js'
 import { AckTimeoutError, FrameTooLargeError, MsgProtocolError, PeerRefusedError, StreamIdleError } from './errors.js'
 import { decodeAck, encodeAck } from './frames.js'
+import { HeldAcks } from './held-acks.js'
 import { FrameReader, writeFrame } from './reader.js'
 
 /** One envelope received on /tern/msg/1.0.0. */
@@ -32,6 +34,8 @@ export interface MessagingInit {
   idleTimeoutMs?: number
   /** ms an inbound frame may take from its first byte to its last */
   frameTimeoutMs?: number
+  /** ms a receiver may hold an ack to write it with the next ones (0: each at once) */
+  ackHoldMs?: number
 }
 
 /** The structural subset of libp2p's registrar the service needs. */
@@ -64,7 +68,8 @@ export class MessagingService implements Startable {
   private readonly init: Required<MessagingInit>
   private handler: InboundHandler | undefined
   private readonly outbound = new Map<string, Promise<Outbound>>()
-  private readonly inbound = new Set<Stream>()
+  /** inbound streams and the acks they hold */
+  private readonly inbound = new Map<Stream, HeldAcks>()
   private started = false
 
   constructor (components: MessagingComponents, init: MessagingInit = {}) {
@@ -74,7 +79,8 @@ export class MessagingService implements Startable {
       maxOutboundStreams: init.maxOutboundStreams ?? MAX_OUTBOUND_STREAMS,
       ackTimeoutMs: init.ackTimeoutMs ?? ACK_TIMEOUT_MS,
       idleTimeoutMs: init.idleTimeoutMs ?? INBOUND_IDLE_TIMEOUT_MS,
-      frameTimeoutMs: init.frameTimeoutMs ?? FRAME_TIMEOUT_MS
+      frameTimeoutMs: init.frameTimeoutMs ?? FRAME_TIMEOUT_MS,
+      ackHoldMs: init.ackHoldMs ?? ACK_HOLD_MS
     }
   }
 
@@ -94,7 +100,10 @@ export class MessagingService implements Startable {
   async stop (): Promise<void> {
     this.started = false
     await this.components.registrar.unhandle(MSG_PROTOCOL)
-    for (const s of this.inbound) s.abort(new Error('messaging stopped'))
+    for (const [s, acks] of this.inbound) {
+      acks.settle() // the acks of frames already handled still go out, so their senders need not send them again
+      s.abort(new Error('messaging stopped'))
+    }
     this.inbound.clear()
     for (const p of this.outbound.values()) void p.then(o => { o.stream.abort(new Error('messaging stopped')) }, () => {})
     this.outbound.clear()
@@ -214,7 +223,8 @@ export class MessagingService implements Startable {
   }
 
   private async handleStream (stream: Stream, connection: Connection): Promise<void> {
-    this.inbound.add(stream)
+    const acks = new HeldAcks(stream, this.init.ackHoldMs)
+    this.inbound.set(stream, acks)
     const reader = new FrameReader(stream, { maxFrameBytes: MAX_FRAME_BYTES })
     const from = connection.remotePeer.toString()
     try {
@@ -226,16 +236,20 @@ export class MessagingService implements Startable {
           // over-long prefix, oversized, truncated or stalled frame: the reader has aborted the stream already
           if (err instanceof MsgProtocolError) return
           // idle timeout, or the stream/connection went away
+          acks.settle()
           await closeBounded(stream, this.init.frameTimeoutMs)
           return
         }
         if (envelope === null) {
           // the sender closed its write side between frames
+          acks.settle()
           await closeBounded(stream, this.init.frameTimeoutMs)
           return
         }
         if (envelope.length < 1 || envelope[0] !== ENVELOPE_VERSION) {
-          // garbage: tell the sender not to retry, then close this stream with an error
+          // garbage: tell the sender not to retry (after the acks of the frames before it), then close this stream
+          // with an error
+          acks.settle()
           await writeFrame(stream, encodeAck(AckStatus.REJECTED)).catch(() => {})
           stream.abort(new MsgProtocolError('not an envelope'))
           return
@@ -247,11 +261,12 @@ export class MessagingService implements Startable {
         } catch {
           status = AckStatus.RETRY
         }
-        await writeFrame(stream, encodeAck(status))
+        await acks.add(status)
       }
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error('stream failed'))
     } finally {
+      acks.settle()
       this.inbound.delete(stream)
     }
   }
