@@ -59,6 +59,34 @@ t.test('LevelKV: readable when resolved (point reads and scans), applied to Leve
   await again.close()
 })
 
+t.test('steady writes past half the journal: few reset tries (each fsyncs LevelDB), and a reset once they pause', async t => {
+  const dir = join(await tmpDir(t), 'db')
+  const kv = await LevelKV.open(dir, { applyDelayMs: 2 })
+  const value = 'v'.repeat(3000)
+  // a write every ms or so (an apply every 2 ms; past half the journal, a reset try after each, which writes made
+  // during its fsyncs may defeat) until the journal is 60% full, ending on a write
+  let i = 0
+  let written = 0
+  for (; i < 3000 && (i < 10 || kv.journalStats.used < 0.6 * JOURNAL_BYTES); i++) {
+    await new Promise(resolve => setTimeout(resolve, 1))
+    await kv.batch([put(`m/${String(i).padStart(6, '0')}`, value)])
+    written += 3100
+  }
+  const { used, resetTries } = kv.journalStats
+  t.ok(used >= 0.6 * JOURNAL_BYTES, `${used} bytes of journal in use after ${i} writes`)
+  // at most one try per sixteenth of journal written (and a few that pauses allowed); one per apply before
+  const bound = 2 + Math.ceil(16 * written / JOURNAL_BYTES)
+  t.ok(resetTries <= bound, `${resetTries} reset tries for ${i} writes (at most ${bound})`)
+  // the writes pause: a try RESET_IDLE_MS later finds nothing written meanwhile and resets
+  const t0 = Date.now()
+  while (kv.journalStats.used > 0 && Date.now() - t0 < 5000) await new Promise(resolve => setTimeout(resolve, 10))
+  t.equal(kv.journalStats.used, 0, `reset once the writes paused (after ${Date.now() - t0} ms)`)
+  await kv.close()
+  const again = await LevelKV.open(dir)
+  t.equal(text(again.getSync(`m/${String(i - 1).padStart(6, '0')}`)), value, 'everything there after a reopen')
+  await again.close()
+})
+
 t.test('reopen applies journaled batches LevelDB never got (a crash before the apply)', async t => {
   const dir = join(await tmpDir(t), 'db')
   const kv = await LevelKV.open(dir, { applyDelayMs: 60_000 })

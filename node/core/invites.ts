@@ -60,8 +60,16 @@ export interface ContactHooks {
 }
 
 export async function contactByPeer (ctx: CoreContext, peerId: string): Promise<ContactRecord | undefined> {
-  const idx = await ctx.store.getJson<{ contactId: string }>(peerKey(ctx, peerId))
-  return idx === undefined ? undefined : await ctx.store.getJson<ContactRecord>(contactKey(idx.contactId))
+  const id = await contactIdByPeer(ctx, peerId)
+  return id === undefined ? undefined : await ctx.store.getJson<ContactRecord>(contactKey(id))
+}
+
+/**
+ * The id of the contact with this PeerId, from the peer index alone (written and deleted in the same batches as the
+ * contact record): for a caller that reads the record itself anyway (receive.ts, once per inbound message).
+ */
+export async function contactIdByPeer (ctx: CoreContext, peerId: string): Promise<string | undefined> {
+  return (await ctx.store.getJson<{ contactId: string }>(peerKey(ctx, peerId)))?.contactId
 }
 
 async function tryCreateQueue (ctx: CoreContext): Promise<StoredCapability | null> {

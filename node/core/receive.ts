@@ -14,7 +14,7 @@ import {
 import { CORE_PREFIX, SEQ_STEP } from './constants.js'
 import { capabilityFromInfo, cleanName, toContact, type ContactRecord } from './contacts.js'
 import type { CoreContext } from './context.js'
-import { contactByPeer, queueKey, type ContactHooks, type QueueEntry } from './invites.js'
+import { contactIdByPeer, queueKey, type ContactHooks, type QueueEntry } from './invites.js'
 import { toMessage, type MessageRecord } from './messages.js'
 import type { InboundEnvelope } from './net.js'
 import { applyReceipt, queueReceipts } from './receipts.js'
@@ -24,8 +24,8 @@ const senderSeqKey = (contactId: string, s: number): string => `${CORE_PREFIX.se
 
 async function candidates (ctx: CoreContext, e: InboundEnvelope): Promise<string[]> {
   if (e.from !== undefined) {
-    const c = await contactByPeer(ctx, e.from)
-    if (c !== undefined) return [c.id]
+    const id = await contactIdByPeer(ctx, e.from)
+    if (id !== undefined) return [id]
   }
   if (e.queueId !== undefined) {
     const q = await ctx.store.getJson<QueueEntry>(queueKey(ctx, toBase64url(e.queueId)))

@@ -19,7 +19,7 @@ import { LevelKV, type LevelKVOptions } from './level-kv.js'
 import {
   sealValue, openValue, deriveValueKey, deriveBlindKey, blindId, MAX_VALUE_BYTES, STORE_SCHEMA_VERSION
 } from './schema.js'
-import { EventLog, type StoredEvent, type TernEvent } from './events.js'
+import { EventLog, type TernEvent } from './events.js'
 import { ValueCache } from './cache.js'
 
 export interface StoreOptions {
@@ -75,7 +75,8 @@ export const META_CHECK = 'check'
 export const META_EVENT_CURSOR = 'event-cursor'
 const CHECK_MAGIC = 'tern-store'
 
-interface PendingEvent { type: string, data: unknown }
+/** An event of a batch; `json` is `data` stringified (once, by appendEvent). */
+interface PendingEvent { type: string, data: unknown, json: string }
 
 /** A batch waiting in the write queue. `plain[i]` is what ops[i] leaves readable (null: deleted; undefined: not cached). */
 interface QueuedWrite {
@@ -302,8 +303,9 @@ export class Store {
       del: (key) => { ops.push({ type: 'del', key: assertKey(key) }); plain.push(null); return b },
       appendEvent: (type, data) => {
         if (typeof type !== 'string' || type === '') throw new InvalidArgumentError('event type: expected a non-empty string')
-        if (data !== undefined && JSON.stringify(data) === undefined) throw new InvalidArgumentError('event data: not JSON-serialisable')
-        events.push({ type, data: data ?? null })
+        const json = JSON.stringify(data ?? null) // once: checked here, stored as it is by prepare()
+        if (json === undefined) throw new InvalidArgumentError('event data: not JSON-serialisable')
+        events.push({ type, data: data ?? null, json })
         return b
       },
       get length () { return ops.length + events.length },
@@ -341,9 +343,9 @@ export class Store {
       const at = this.now()
       for (const e of w.events) {
         const cursor = ++this.cursor // advanced even if the write fails: a cursor is never reused
-        const stored: StoredEvent = { t: e.type, at, d: e.data }
         const key = eventKey(cursor)
-        const plain = this.encodeJson(key, stored)
+        // JSON.stringify of the StoredEvent { t, at, d } (events.ts), with d as appendEvent() stringified it
+        const plain = utf8(`{"t":${JSON.stringify(e.type)},"at":${JSON.stringify(at)},"d":${e.json}}`)
         ops.push({ type: 'put', key, value: this.seal(key, plain) })
         wipe(plain)
         cursors.push(cursor)

@@ -28,6 +28,12 @@ import { open, readdir } from 'node:fs/promises'
 export const APPLY_DELAY_MS = 20
 /** Journal use past which, once LevelDB has everything, its logs are fsync'd and the journal starts again (bytes). */
 const RESET_AFTER_BYTES = JOURNAL_BYTES / 2
+/**
+ * After a reset try that writes made meanwhile defeated: the next try waits for this much more journal (bytes), or
+ * for the writes to pause RESET_IDLE_MS (ms), whichever comes first.
+ */
+const RESET_RETRY_BYTES = JOURNAL_BYTES / 16
+const RESET_IDLE_MS = 100
 
 /** abstract-level's private batch (see batch()). */
 interface PrivateBatch {
@@ -65,6 +71,10 @@ export class LevelKV implements KV {
   /** a journal or apply failure: writes are refused from then on (the journal still holds what resolved) */
   private failed: Error | undefined
   private resetting: Promise<void> | undefined
+  /** journal use below which no new reset is tried (after one that writes defeated; 0: none) */
+  private resetRetryAt = 0
+  private resetTries = 0
+  private idleResetTimer: ReturnType<typeof setTimeout> | undefined
   /** a write that found the journal full is draining it */
   private wrapping: Promise<void> | undefined
   private readonly dir: string
@@ -212,7 +222,7 @@ export class LevelKV implements KV {
       this.applying = undefined
       // a batch written while this run was finishing found it still running and set no timer
       if (this.queue.length > 0 && this.failed === undefined) this.applyLater()
-      else if ((this.journal?.used ?? 0) > RESET_AFTER_BYTES) void this.resetWhenDurable()
+      else if ((this.journal?.used ?? 0) > Math.max(RESET_AFTER_BYTES, this.resetRetryAt)) void this.resetWhenDurable()
     })
     await this.applying
   }
@@ -226,6 +236,7 @@ export class LevelKV implements KV {
   private async resetWhenDurable (): Promise<void> {
     if (this.resetting !== undefined) return await this.resetting
     const seqAt = this.seq
+    this.resetTries++
     this.resetting = (async () => {
       try {
         await syncLogs(this.dir)
@@ -233,16 +244,42 @@ export class LevelKV implements KV {
         this.failed ??= e as Error
         return
       }
-      // reset only if nothing was written meanwhile (that would be in the journal only)
-      if (this.seq === seqAt && this.queue.length === 0 && this.applying === undefined && !this.closed) this.journal?.reset()
+      // reset only if nothing was written meanwhile (that would be in the journal only); if something was, the next
+      // try waits for another RESET_RETRY_BYTES of journal (or the wrap): under steady writes a try after every
+      // apply would fsync LevelDB's log and directory every APPLY_DELAY_MS and still not reset
+      if (this.seq === seqAt && this.queue.length === 0 && this.applying === undefined && !this.closed) {
+        this.journal?.reset()
+        this.resetRetryAt = 0
+      } else if (!this.closed) {
+        this.resetRetryAt = (this.journal?.used ?? 0) + RESET_RETRY_BYTES
+        this.resetWhenIdle()
+      }
     })().finally(() => { this.resetting = undefined })
     await this.resetting
+  }
+
+  /** Tries the reset again once no write came for RESET_IDLE_MS (checked every RESET_IDLE_MS meanwhile). */
+  private resetWhenIdle (): void {
+    if (this.idleResetTimer !== undefined) return
+    const seqAt = this.seq
+    this.idleResetTimer = setTimeout(() => {
+      this.idleResetTimer = undefined
+      if (this.closed || this.failed !== undefined || (this.journal?.used ?? 0) <= RESET_AFTER_BYTES) return
+      if (this.seq !== seqAt || this.queue.length > 0 || this.applying !== undefined) { this.resetWhenIdle(); return }
+      void this.resetWhenDurable()
+    }, RESET_IDLE_MS)
+    this.idleResetTimer.unref?.()
   }
 
   /** Applies everything journaled so far now (range scans, close, a full journal). */
   private async drain (): Promise<void> {
     if (this.applyTimer !== undefined) { clearTimeout(this.applyTimer); this.applyTimer = undefined }
     while (this.applying !== undefined || (this.queue.length > 0 && this.failed === undefined)) await this.apply()
+  }
+
+  /** Journal bytes in use and resets tried so far (each fsyncs LevelDB's logs): for tests. */
+  get journalStats (): { used: number, resetTries: number } {
+    return { used: this.journal?.used ?? 0, resetTries: this.resetTries }
   }
 
   /** Waits until LevelDB holds every batch written so far (tests that reach below the KV use it). */
@@ -268,6 +305,7 @@ export class LevelKV implements KV {
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true // from here every write is refused: nothing can be journaled after the journal is closed
+    if (this.idleResetTimer !== undefined) { clearTimeout(this.idleResetTimer); this.idleResetTimer = undefined }
     if (this.wrapping !== undefined) await this.wrapping.catch(() => {})
     await this.drain()
     if (this.resetting !== undefined) await this.resetting.catch(() => {})
