@@ -22,11 +22,19 @@ import { loadSession, putSession } from './sessions.js'
 
 const senderSeqKey = (contactId: string, s: number): string => `${CORE_PREFIX.senderSeq}${contactId}/${encodeU64(s)}`
 
-async function candidates (ctx: CoreContext, e: InboundEnvelope): Promise<string[]> {
-  if (e.from !== undefined) {
+/**
+ * The contacts the message may be from: the authenticated sender's (`byPeer`, from the peer index alone), else the
+ * queue's, else every contact (trial decryption). `viaPeer: false` skips the peer index.
+ */
+async function candidates (ctx: CoreContext, e: InboundEnvelope, viaPeer = true): Promise<{ ids: string[], byPeer: boolean }> {
+  if (viaPeer && e.from !== undefined) {
     const id = await contactIdByPeer(ctx, e.from)
-    if (id !== undefined) return [id]
+    if (id !== undefined) return { ids: [id], byPeer: true }
   }
+  return { ids: await fallbackCandidates(ctx, e), byPeer: false }
+}
+
+async function fallbackCandidates (ctx: CoreContext, e: InboundEnvelope): Promise<string[]> {
   if (e.queueId !== undefined) {
     const q = await ctx.store.getJson<QueueEntry>(queueKey(ctx, toBase64url(e.queueId)))
     if (q?.contactId !== undefined) return [q.contactId]
@@ -87,12 +95,21 @@ const senderSeqOf = (key: string): number => decodeU64(key.slice(key.lastIndexOf
 
 export async function handleMessage (ctx: CoreContext, hooks: ContactHooks, e: InboundEnvelope, msg: RatchetMessage): Promise<void> {
   let tooFarAhead: TooManySkippedError | undefined
-  for (const contactId of await candidates(ctx, e)) {
-    // both locks: a receipt moves statuses of outgoing messages (context.ts statusLock)
-    const done = await ctx.lock.run(contactId, async () =>
-      await ctx.statusLock.run(contactId, async () => await tryContact(ctx, hooks, contactId, e, msg)))
-    if (done === true) return
-    if (done instanceof TooManySkippedError) tooFarAhead = done
+  let { ids, byPeer } = await candidates(ctx, e)
+  for (let pass = 0; pass < 2; pass++) {
+    let missing = false
+    for (const contactId of ids) {
+      // both locks: a receipt moves statuses of outgoing messages (context.ts statusLock)
+      const done = await ctx.lock.run(contactId, async () =>
+        await ctx.statusLock.run(contactId, async () => await tryContact(ctx, hooks, contactId, e, msg)))
+      if (done === true) return
+      if (done instanceof TooManySkippedError) tooFarAhead = done
+      if (done === 'missing') missing = true
+    }
+    // a peer index naming no stored contact (never left by this code: both go in the same batches): the queue and
+    // trial decryption, as for a sender the index does not know
+    if (!byPeer || !missing) break
+    ;({ ids, byPeer } = await candidates(ctx, e, false))
   }
   // More than MAX_SKIP messages ahead of its chain: the earlier ones are still on their way (mailbox, retries).
   // Rejecting leaves the envelope unacknowledged (no direct ack, no relay ack), so it comes again once they arrived,
@@ -101,10 +118,11 @@ export async function handleMessage (ctx: CoreContext, hooks: ContactHooks, e: I
   ctx.log({ msg: 'undecryptable message dropped', path: e.path })
 }
 
-async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: string, e: InboundEnvelope, msg: RatchetMessage): Promise<boolean | TooManySkippedError> {
+/** true: handled (or a duplicate); false: not this contact's; 'missing': no such contact or session. */
+async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: string, e: InboundEnvelope, msg: RatchetMessage): Promise<boolean | 'missing' | TooManySkippedError> {
   const c = await ctx.store.getJson<ContactRecord>(contactKey(contactId))
   const session = await loadSession(ctx.store, contactId)
-  if (c === undefined || session === undefined) return false
+  if (c === undefined || session === undefined) return 'missing'
   let out
   try {
     out = ratchetDecrypt(session, msg)

@@ -101,7 +101,9 @@ export class MessagingService implements Startable {
     this.started = false
     await this.components.registrar.unhandle(MSG_PROTOCOL)
     for (const [s, acks] of this.inbound) {
-      acks.settle() // the acks of frames already handled still go out, so their senders need not send them again
+      // the acks of frames already handled are written first; abort() may still drop what the stream has not sent
+      // (their senders then send those frames again, and the receiver's core acknowledges the duplicates)
+      acks.settle()
       s.abort(new Error('messaging stopped'))
     }
     this.inbound.clear()
