@@ -7,6 +7,7 @@ import { MemoryNetwork, connect, startNode, stopNode, waitFor, type TestNode } f
 import { validate } from '../node/rpc/schema.js'
 import { COMPONENTS } from '../node/rpc/methods.js'
 import type { Message } from '../node/core/index.js'
+import { peerIndexKey } from '../node/store/index.js'
 
 const schemaOk = (ref: string, v: unknown): boolean => validate({ ref }, v, COMPONENTS).length === 0
 
@@ -184,4 +185,17 @@ t.test('restart on the same store keeps contacts, sessions, history; queued send
   await waitFor('reply delivered', async () => await statusOf(b, bToA, m3.id) === 'delivered')
   const again = await a.m.send({ to: aToB, text: 'x', idempotencyKey: 'same' })
   tt.equal((await a.m.send({ to: aToB, text: 'x', idempotencyKey: 'same' })).id, again.id)
+})
+
+t.test('a peer index naming no stored contact: the message is found by trial decryption, not dropped', async tt => {
+  const network = new MemoryNetwork()
+  const a = await startNode(network, 'alice')
+  const b = await startNode(network, 'bob')
+  tt.teardown(async () => { await stopNode(a); await stopNode(b) })
+  const [aToB, bToA] = await connect(a, b)
+  // Bob's index entry for Alice's PeerId now names a contact that does not exist (never left by the core itself)
+  await b.store.batch().putJson(peerIndexKey(b.store.blind('peer', a.m.peerId)), { contactId: 'AAAAAAAAAAAAAAAAAAAAAA' }).write()
+  const m = await a.m.send({ to: aToB, text: 'still found' })
+  await waitFor('delivered', async () => await statusOf(a, aToB, m.id) === 'delivered')
+  tt.match((await b.m.listMessages({ with: bToA })).map(x => x.text), ['still found'], 'stored under the real contact')
 })
