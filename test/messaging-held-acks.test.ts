@@ -6,36 +6,19 @@
 import '../node/polyfill.js'
 import t, { type Test } from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { tcp } from '@libp2p/tcp'
-import type { Connection, Stream } from '@libp2p/interface'
-import { createLibp2p, type Libp2p } from 'libp2p'
+import type { Stream } from '@libp2p/interface'
 import {
-  AckStatus, FrameDecoder, MAX_HELD_ACKS, MSG_PROTOCOL, decodeAck, encodeFrame, messaging, type MessagingInit, type MessagingService
+  AckStatus, FrameDecoder, MAX_HELD_ACKS, MSG_PROTOCOL, decodeAck, encodeFrame, type MessagingInit
 } from '../node/messaging/index.js'
 import { HeldAcks } from '../node/messaging/held-acks.js'
 import { ENVELOPE_VERSION } from '../protocol/envelope/constants.js'
+import { startMsgPair, type MsgPair } from './helpers/msg-pair.js'
 
-const base = {
-  transports: [tcp()],
-  connectionEncrypters: [noise()],
-  streamMuxers: [yamux()],
-  connectionManager: { inboundConnectionThreshold: 10_000 },
-  connectionMonitor: { enabled: false }
-}
-
-type Node = Libp2p<{ messaging: MessagingService }>
-interface Pair { server: Node, client: Node, conn: Connection, got: number[] }
-
-async function startPair (t: Test, init: MessagingInit = {}): Promise<Pair> {
-  const server: Node = await createLibp2p({ ...base, addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, services: { messaging: messaging(init) } })
-  const client: Node = await createLibp2p({ ...base, addresses: { listen: [] }, services: { messaging: messaging() } })
-  t.teardown(async () => { await client.stop(); await server.stop() })
-  const got: number[] = []
-  server.services.messaging.setHandler(async (f) => { await sleep(1); got.push(f.envelope[1]) })
-  const conn = await client.dial(server.getMultiaddrs()[0])
-  return { server, client, conn, got }
+/** The pair, its server's handler taking 1 ms per frame; `got` then holds the frames' second bytes. */
+async function startPair (t: Test, init: MessagingInit = {}): Promise<MsgPair & { ids: () => number[] }> {
+  const p = await startMsgPair(t, init)
+  p.server.services.messaging.setHandler(async (f) => { await sleep(1); p.got.push(f.envelope) })
+  return { ...p, ids: () => p.got.map(e => e[1]) }
 }
 
 const envelope = (n: number): Uint8Array => Uint8Array.of(ENVELOPE_VERSION, n, 0xaa)
@@ -67,13 +50,13 @@ t.test('the acks of frames handled within the hold go out as one write, in order
   t.same(statuses, [0, 0, 0, 0, 0], 'five OK acks')
   t.equal(chunks, 1, 'in one chunk')
   t.ok(ms >= 150, `held (${ms} ms, hold 200 ms)`)
-  t.same(p.got, [0, 1, 2, 3, 4], 'frames handled in order, once each')
+  t.same(p.ids(), [0, 1, 2, 3, 4], 'frames handled in order, once each')
   await s.close()
 })
 
 t.test('with no hold, each ack is written as soon as its frame is handled', async t => {
   const p = await startPair(t, { ackHoldMs: 0 })
-  p.server.services.messaging.setHandler(async (f) => { await sleep(30); p.got.push(f.envelope[1]) })
+  p.server.services.messaging.setHandler(async (f) => { await sleep(30); p.got.push(f.envelope) })
   const s = await p.conn.newStream(MSG_PROTOCOL)
   const acks = readAcks(s, 3)
   s.send(new Uint8Array([0, 1, 2].flatMap(i => [...encodeFrame(envelope(i))])))

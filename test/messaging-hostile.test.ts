@@ -7,9 +7,6 @@
 import '../node/polyfill.js'
 import t, { type Test } from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { tcp } from '@libp2p/tcp'
 import type { Connection, Stream } from '@libp2p/interface'
 import { createLibp2p, type Libp2p } from 'libp2p'
 import {
@@ -17,30 +14,10 @@ import {
   type MessagingInit, type MessagingService
 } from '../node/messaging/index.js'
 import { ENVELOPE_VERSION } from '../protocol/envelope/constants.js'
-
-const base = {
-  transports: [tcp()],
-  connectionEncrypters: [noise()],
-  streamMuxers: [yamux()],
-  connectionManager: { inboundConnectionThreshold: 10_000 },
-  connectionMonitor: { enabled: false }
-}
-
-type Node = Libp2p<{ messaging: MessagingService }>
-interface Pair { server: Node, client: Node, conn: Connection, got: Uint8Array[] }
-
-async function startPair (t: Test, init: MessagingInit = {}): Promise<Pair> {
-  const server: Node = await createLibp2p({ ...base, addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] }, services: { messaging: messaging(init) } })
-  const client: Node = await createLibp2p({ ...base, addresses: { listen: [] }, services: { messaging: messaging() } })
-  t.teardown(async () => { await client.stop(); await server.stop() })
-  const got: Uint8Array[] = []
-  server.services.messaging.setHandler(async (f) => { got.push(f.envelope) })
-  const conn = await client.dial(server.getMultiaddrs()[0])
-  return { server, client, conn, got }
-}
+import { LOOPBACK_BASE, startMsgPair, type MsgNode, type MsgPair } from './helpers/msg-pair.js'
 
 const envelope = (n: number): Uint8Array => Uint8Array.of(ENVELOPE_VERSION, n, 0xaa, 0xbb)
-const inboundCount = (n: Node): number => (n.services.messaging as unknown as { inbound: Set<Stream> }).inbound.size
+const inboundCount = (n: MsgNode): number => (n.services.messaging as unknown as { inbound: Set<Stream> }).inbound.size
 
 /** ms until the stream closes (for any reason), or -1 if it is still open after `ms`. */
 async function closesWithin (stream: Stream, ms: number, t0 = Date.now()): Promise<number> {
@@ -57,14 +34,14 @@ function sendRaw (stream: Stream, bytes: Uint8Array): void {
 }
 
 /** A valid envelope on a new stream of the same connection is still acked and handled. */
-async function stillServes (t: Test, p: Pair, n: number): Promise<void> {
+async function stillServes (t: Test, p: MsgPair, n: number): Promise<void> {
   await p.client.services.messaging.send(p.conn, envelope(n), { signal: AbortSignal.timeout(5000) })
   t.ok(p.got.some(e => e[1] === n), `envelope ${n} handled after the hostile stream`)
   t.equal(p.conn.status, 'open', 'the connection stays open')
 }
 
 t.test('unterminated varint prefix (0x80 forever): the stream is aborted at the prefix bound, not after a timeout', async t => {
-  const p = await startPair(t) // default idle (60 s) and frame (20 s) timeouts: only the prefix bound can close it
+  const p = await startMsgPair(t) // default idle (60 s) and frame (20 s) timeouts: only the prefix bound can close it
   const s = await p.conn.newStream(MSG_PROTOCOL)
   sendRaw(s, Uint8Array.of(0x80, 0x80))
   t.equal(await closesWithin(s, 300), -1, 'two continuation bytes: still a legal partial prefix')
@@ -87,7 +64,7 @@ t.test('unterminated varint prefix (0x80 forever): the stream is aborted at the 
 })
 
 t.test('over-size length: aborted before any body byte', async t => {
-  const p = await startPair(t)
+  const p = await startMsgPair(t)
   for (const len of [MAX_FRAME_BYTES + 1, 2 ** 21 - 1]) {
     const s = await p.conn.newStream(MSG_PROTOCOL)
     sendRaw(s, encodeLength(len))
@@ -104,7 +81,7 @@ t.test('over-size length: aborted before any body byte', async t => {
 })
 
 t.test('stalled or trickled partial frame: aborted after the frame timeout', async t => {
-  const p = await startPair(t, { frameTimeoutMs: 400 }) // idle timeout stays 60 s
+  const p = await startMsgPair(t, { frameTimeoutMs: 400 }) // idle timeout stays 60 s
   const stalledBody = await p.conn.newStream(MSG_PROTOCOL)
   const t0 = Date.now()
   sendRaw(stalledBody, encodeFrame(envelope(9)).subarray(0, 3))
@@ -134,7 +111,7 @@ t.test('stalled or trickled partial frame: aborted after the frame timeout', asy
 })
 
 t.test('idle stream closed after the idle timeout; garbage gets REJECTED then the stream is aborted', async t => {
-  const p = await startPair(t, { idleTimeoutMs: 300, frameTimeoutMs: 300 })
+  const p = await startMsgPair(t, { idleTimeoutMs: 300, frameTimeoutMs: 300 })
   const idle = await p.conn.newStream(MSG_PROTOCOL)
   const t0 = Date.now()
   const halfClosed = await new Promise<number>(resolve => { idle.addEventListener('remoteCloseWrite', () => { resolve(Date.now() - t0) }, { once: true }) })
@@ -164,7 +141,7 @@ t.test('idle stream closed after the idle timeout; garbage gets REJECTED then th
 })
 
 t.test('pipelined frames on one stream are all handled and acked in order', async t => {
-  const p = await startPair(t)
+  const p = await startMsgPair(t)
   p.server.services.messaging.setHandler(async (f) => { await sleep(2); p.got.push(f.envelope) })
   const s = await p.conn.newStream(MSG_PROTOCOL)
   const reader = new FrameReader(s, { maxFrameBytes: 2 })
@@ -178,8 +155,8 @@ t.test('pipelined frames on one stream are all handled and acked in order', asyn
 
 t.test('the sender writes a frame without waiting for the acks of those before it (one stream, acks in order)', async t => {
   // a receiver that acks nothing until it has read the second frame (for at most 3 s)
-  const server = await createLibp2p({ ...base, addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] } })
-  const client: Node = await createLibp2p({ ...base, addresses: { listen: [] }, services: { messaging: messaging() } })
+  const server = await createLibp2p({ ...LOOPBACK_BASE, addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] } })
+  const client: MsgNode = await createLibp2p({ ...LOOPBACK_BASE, addresses: { listen: [] }, services: { messaging: messaging() } })
   t.teardown(async () => { await client.stop(); await server.stop() })
   let secondBeforeAnyAck: boolean | undefined
   const streams: Stream[] = []
@@ -205,8 +182,8 @@ t.test('the sender writes a frame without waiting for the acks of those before i
 })
 
 t.test('a hostile receiver answering with an unterminated prefix fails the sender at once', async t => {
-  const evil = await createLibp2p({ ...base, addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] } })
-  const client: Node = await createLibp2p({ ...base, addresses: { listen: [] }, services: { messaging: messaging() } })
+  const evil = await createLibp2p({ ...LOOPBACK_BASE, addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] } })
+  const client: MsgNode = await createLibp2p({ ...LOOPBACK_BASE, addresses: { listen: [] }, services: { messaging: messaging() } })
   t.teardown(async () => { await client.stop(); await evil.stop() })
   await evil.handle(MSG_PROTOCOL, (stream) => { sendRaw(stream, new Uint8Array(4096).fill(0x80)) })
   const conn = await client.dial(evil.getMultiaddrs()[0])

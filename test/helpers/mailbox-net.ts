@@ -6,21 +6,13 @@ import '../../node/polyfill.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
-import { tcp } from '@libp2p/tcp'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import { LOOPBACK_BASE } from './msg-pair.js'
 import { mailboxServer, type MailboxLimits, type MailboxService, type MailboxEvent } from '../../bootstrap/mailbox/index.js'
 
-const base = {
-  transports: [tcp()],
-  connectionEncrypters: [noise()],
-  streamMuxers: [yamux()],
-  connectionManager: { inboundConnectionThreshold: 10_000 },
-  connectionMonitor: { enabled: false }
-}
+const base = LOOPBACK_BASE
 
 export type MailboxHost = Libp2p<{ mailbox: MailboxService }>
 
