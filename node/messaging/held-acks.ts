@@ -9,9 +9,8 @@
  * Owns: the held statuses, their timer, the stream's backpressure on them. Must not know: frames' contents.
  */
 import type { Stream } from '@libp2p/interface'
-import { MAX_HELD_ACKS } from './constants.js'
+import { MAX_HELD_ACKS, type AckStatusCode } from './constants.js'
 import { encodeAck, encodeFrame } from './frames.js'
-import type { AckStatusCode } from './constants.js'
 
 export class HeldAcks {
   private held: AckStatusCode[] = []
