@@ -245,8 +245,9 @@ export class LevelKV implements KV {
         return
       }
       // reset only if nothing was written meanwhile (that would be in the journal only); if something was, the next
-      // try waits for another RESET_RETRY_BYTES of journal (or the wrap): under steady writes a try after every
-      // apply would fsync LevelDB's log and directory every APPLY_DELAY_MS and still not reset
+      // try waits for another RESET_RETRY_BYTES of journal or RESET_IDLE_MS without writes (or the wrap): under
+      // steady writes a try after every apply would fsync LevelDB's log and directory every APPLY_DELAY_MS and
+      // still not reset
       if (this.seq === seqAt && this.queue.length === 0 && this.applying === undefined && !this.closed) {
         this.journal?.reset()
         this.resetRetryAt = 0
