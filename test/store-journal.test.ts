@@ -122,6 +122,71 @@ t.test('a batch written without fsync is made durable in the journal before Leve
   await kv.close()
 })
 
+const turn = async (): Promise<void> => { await new Promise(resolve => setImmediate(resolve)) }
+
+t.test("deferred appends: written at once, fdatasync'd at the end of the turn or before anything that needs it", async t => {
+  const dir = await tmpDir(t)
+  const path = join(dir, JOURNAL_FILE)
+  const { journal: j } = Journal.open(path)
+  const log: string[] = []
+  const cb = (name: string) => (err?: Error): void => { log.push(err === undefined ? `${name} synced` : `${name} failed`) }
+
+  j.append([put('c/a', 'A')], 'deferred', () => log.push('a written'), cb('a'))
+  t.same(log, ['a written'], 'written at once, not yet synced')
+  t.equal(j.deferring, true)
+  await turn()
+  t.same(log, ['a written', 'a synced'], 'synced in the check phase of the same turn')
+  t.equal(j.deferring, false)
+
+  log.length = 0
+  j.append([put('c/b', 'B')], 'deferred', () => log.push('b written'), cb('b'))
+  j.append([put('c/c', 'C')], 'deferred', () => log.push('c written'), cb('c'))
+  t.same(log, ['b written', 'b synced', 'c written'], 'a second deferred append makes the first durable before it is written')
+  await turn()
+  t.same(log, ['b written', 'b synced', 'c written', 'c synced'])
+
+  log.length = 0
+  j.append([put('c/d', 'D')], 'deferred', () => log.push('d written'), cb('d'))
+  j.append([put('c/e', 'E')], false, () => log.push('e written'))
+  t.same(log, ['d written', 'e written'], 'a lazy append neither waits for nor forces it')
+  j.append([put('c/f', 'F')], true, () => log.push('f written'))
+  t.same(log, ['d written', 'e written', 'f written', 'd synced'], "a durable append's own fdatasync covers it")
+  t.equal(j.deferring, false)
+
+  log.length = 0
+  j.append([put('c/g', 'G')], 'deferred', undefined, cb('g'))
+  await j.sync()
+  t.same(log, ['g synced'], 'sync() (before LevelDB gets the records) makes it durable first')
+  j.append([put('c/h', 'H')], 'deferred', undefined, cb('h'))
+  j.release()
+  t.same(log, ['g synced', 'h synced'], 'release() too')
+  await turn() // the scheduled flush finds nothing to do on a released journal
+  const { journal: again, batches } = Journal.open(path)
+  t.same(batches.map(ops => ops.map(o => o.key)).flat(), ['c/a', 'c/b', 'c/c', 'c/d', 'c/e', 'c/f', 'c/g', 'c/h'], 'every record kept, in order')
+  again.append([put('c/i', 'I')], 'deferred', undefined, cb('i'))
+  again.close()
+  t.same(log, ['g synced', 'h synced', 'i synced'], 'close() too')
+})
+
+t.test('LevelKV deferSync: resolves when written, readable at once, onSynced after the fsync; other KVs do not defer', async t => {
+  const dir = join(await tmpDir(t), 'db')
+  const kv = await LevelKV.open(dir, { applyDelayMs: 60_000 })
+  t.equal(kv.defersSync, true)
+  const log: string[] = []
+  await kv.batch([put('c/x', 'X')], { sync: true, deferSync: true, onWritten: () => log.push('written'), onSynced: (err) => log.push(err === undefined ? 'synced' : 'failed') })
+  log.push('resolved')
+  t.equal(text(kv.getSync('c/x')), 'X', 'readable once resolved')
+  t.same(log, ['written', 'resolved'])
+  await turn()
+  t.same(log, ['written', 'resolved', 'synced'])
+  await kv.batch([put('c/y', 'Y')], { sync: true, onSynced: () => log.push('durable y') })
+  t.same(log.slice(3), ['durable y'], 'a durable batch calls onSynced before it resolves')
+  await kv.close()
+  const plain = await LevelKV.open(join(await tmpDir(t), 'db2'), { journal: false })
+  t.equal(plain.defersSync, false, 'without the journal: no deferral (the store then treats the batch as durable)')
+  await plain.close()
+})
+
 t.test('close() refuses writes from its start; a write racing it is refused or kept, never lost', async t => {
   const dir = join(await tmpDir(t), 'db')
   const kv = await LevelKV.open(dir)

@@ -14,6 +14,8 @@ export interface CoreContext {
   store: Store
   net: Net
   rng: Rng
+  /** this messenger's run, random: whose sending reservations are its own (sessions.ts) */
+  run: string
   clock: Clock
   timings: Timings
   identity: IdentityKeyPair

@@ -14,7 +14,7 @@ import type { CoreContext } from './context.js'
 import { advances, statusEvent, type MessagePath, type MessageRecord, type MessageStatus } from './messages.js'
 import type { DirectPath } from './net.js'
 import { backoff, listEntries, loadEntry, type OutboxEntry, type StoredReceipt } from './outbox.js'
-import { loadSession, putSession } from './sessions.js'
+import { loadSessionRecord, putSession, reserveNext, sendable } from './sessions.js'
 
 /** The Text content of an outgoing message (its wire id, sender seq, time and body). */
 export function textContent (m: MessageRecord): Content {
@@ -27,8 +27,9 @@ export function receiptContent (r: StoredReceipt): Content {
 
 /**
  * Encrypts one content under the session (advancing its sending chain) and returns the new state with the envelope
- * (base64url). The caller writes the state and the envelope in ONE batch, durably (sync): an envelope must never leave
- * the node while the chain step that made it could still be lost, or the next message would reuse its message key.
+ * (base64url). The caller writes the state and the envelope in ONE batch, durably, with the next key's reservation
+ * (sessions.ts), and starts from sendable()'s state: an envelope must never leave the node while no durable record
+ * says its key may have been used, or the next message could reuse its message key after a power cut.
  */
 export function sealEnvelope (session: RatchetState, content: Content, rng: CoreContext['rng']): { state: RatchetState, envelope: string, bytes: Uint8Array } {
   const { state, message } = ratchetEncrypt(session, sealContent(content), rng)
@@ -67,8 +68,10 @@ async function ensureEnvelope (ctx: CoreContext, id: string): Promise<OutboxEntr
     const entry = await loadEntry(ctx.store, id)
     if (entry === undefined || entry.envelope !== null) return entry
     const contact = await ctx.store.getJson<ContactRecord>(contactKey(entry.contactId))
-    let session = await loadSession(ctx.store, entry.contactId)
-    if (contact === undefined || session === undefined) return undefined // waits for the handshake (kick)
+    const record = await loadSessionRecord(ctx.store, entry.contactId)
+    if (contact === undefined || record === undefined) return undefined // waits for the handshake (kick)
+    // durable before it is sent (the attempt reads it back): the next key need not be reserved
+    let session = sendable(record, ctx.run).state
     if (entry.kind === 'receipt' && entry.receipt !== undefined) return await buildReceipts(ctx, entry, session)
     const todo = entry.kind !== 'text'
       ? [entry]
@@ -87,7 +90,7 @@ async function ensureEnvelope (ctx: CoreContext, id: string): Promise<OutboxEntr
       if (e.id === id) built = next
     }
     if (b.length === 0) return undefined
-    await putSession(b, entry.contactId, session).write()
+    await putSession(b, entry.contactId, session, reserveNext(session, ctx.run)).write()
     return built
   })
 }
@@ -128,7 +131,7 @@ async function buildReceipts (ctx: CoreContext, entry: OutboxEntry, session: Rat
     b.putJson(outboxKey(p.id), next)
     return next
   })
-  await putSession(b, entry.contactId, state).write()
+  await putSession(b, entry.contactId, state, reserveNext(state, ctx.run)).write()
   for (const p of sealed.slice(1)) ctx.outbox.schedule(p.id)
   return sealed[0] as OutboxEntry
 }

@@ -4,7 +4,7 @@
  * node; the outbox resumes on start, so a crash loses nothing accepted and the receiver's de-duplication means
  * nothing is shown twice (PROTOCOL.md §10).
  */
-import { utf8, type Rng } from '../../protocol/crypto/index.js'
+import { toBase64url, utf8, type Rng } from '../../protocol/crypto/index.js'
 import { decodeEnvelope, MAX_TEXT_BYTES } from '../../protocol/envelope/index.js'
 import {
   fingerprint, formatFingerprint, formatSafetyNumber, identityPublic, peerIdStringFromIdentity, safetyNumber,
@@ -27,7 +27,7 @@ import { inDeliveryOrder, listEntries, Outbox, type OutboxEntry } from './outbox
 import { queueReceipts } from './receipts.js'
 import { handleMessage } from './receive.js'
 import { SentQueue } from './sent-queue.js'
-import { KeyedLock, loadSession, putSession } from './sessions.js'
+import { KeyedLock, loadSessionRecord, putSession, reserveNext, sendable } from './sessions.js'
 
 export interface MessengerInit {
   store: Store
@@ -55,6 +55,8 @@ export class Messenger {
   private started = false
   private stopping = false
   private stopped = false
+  /** the durability of the latest send whose fsync was deferred (send()) */
+  private lastDeferred: Promise<void> = Promise.resolve()
   private handlersRegistered = false
 
   private constructor (init: MessengerInit) {
@@ -69,6 +71,7 @@ export class Messenger {
       store: init.store,
       net: init.net,
       rng: init.rng,
+      run: toBase64url(init.rng(12)),
       clock,
       timings: { ...DEFAULT_TIMINGS, ...init.timings },
       identity: init.identity,
@@ -218,7 +221,12 @@ export class Messenger {
    * delivery starts at once. When the session exists the text is encrypted here, under the contact's lock that also
    * allocates its seq, and the envelope is stored in the entry with the advanced ratchet state: the ratchet order of a
    * contact's texts is therefore their seq order, and an attempt needs no write before it goes on the wire.
-   * A repeated idempotencyKey returns the first message.
+   * When the message key is reserved (sessions.ts), the write's fsync is deferred: the attempt starts once the write
+   * is in the kernel (it survives a kill of the daemon then) and the envelope leaves while the fsync runs; send()
+   * resolves only after it. Otherwise the write is fsync'd first.
+   * A repeated idempotencyKey returns the first message; the message id is derived from it (blinded), so a text the
+   * client sends again after a power cut that lost it here, though it had left, keeps its id and the receiver keeps
+   * one copy.
    */
   async send (p: { to: string, text: string, idempotencyKey?: string }): Promise<Message> {
     this.check()
@@ -232,7 +240,8 @@ export class Messenger {
         const prior = await store.getJson<{ contactId: string, seq: number }>(ikKey)
         if (prior !== undefined) {
           const pm = await store.getJson<MessageRecord>(messageKey(prior.contactId, prior.seq))
-          if (pm !== undefined) return { m: pm, fresh: false }
+          // its write may still wait for its fsync: answered once that is done, as its first send() is
+          if (pm !== undefined) return { m: pm, fresh: false, durable: this.lastDeferred }
         }
       }
       const c = await this.record(p.to)
@@ -240,7 +249,7 @@ export class Messenger {
       const seq = c.lastPos + SEQ_STEP
       const now = this.ctx.clock.now()
       const m: MessageRecord = {
-        id: newId(this.ctx.rng), with: c.id, seq, direction: 'out', text: p.text, sentAt: now, receivedAt: null,
+        id: p.idempotencyKey === undefined ? newId(this.ctx.rng) : store.blind('message-id', `${c.id}\0${p.idempotencyKey}`), with: c.id, seq, direction: 'out', text: p.text, sentAt: now, receivedAt: null,
         status: 'queued', path: null, senderSeq: c.lastOutSeq + 1
       }
       if (c.state === 'rejected') { m.status = 'failed'; m.failure = 'contact request rejected' }
@@ -251,22 +260,27 @@ export class Messenger {
         .putJson(contactKey(c.id), contact)
         .appendEvent('message.status', statusEvent(m))
       let primed: PrimedAttempt | undefined
+      let early = false
       if (m.status === 'queued') {
         const entry: OutboxEntry = { id: m.id, contactId: c.id, kind: 'text', seq, envelope: null, deposited: false, attempts: 0, createdAt: now }
-        const session = await loadSession(store, c.id)
-        if (session === undefined) {
+        const record = await loadSessionRecord(store, c.id)
+        if (record === undefined) {
           b.putJson(outboxKey(m.id), entry) // built by the outbox once the session exists
         } else {
-          const sealed = putSealedEntry(b, entry, session, textContent(m), this.ctx.rng)
-          putSession(b, c.id, sealed.state)
+          const from = sendable(record, this.ctx.run)
+          early = from.early
+          const sealed = putSealedEntry(b, entry, from.state, textContent(m), this.ctx.rng)
+          putSession(b, c.id, sealed.state, reserveNext(sealed.state, this.ctx.run))
           primed = { entry: sealed.entry, envelope: sealed.envelope, contact }
         }
       }
       if (ikKey !== undefined) b.putJson(ikKey, { contactId: c.id, seq })
-      await b.write()
-      return { m, fresh: true, primed }
+      const { durable } = await b.write(early ? { deferSync: true } : undefined)
+      if (early) this.lastDeferred = durable
+      return { m, fresh: true, primed, durable }
     })
     if (m.fresh && m.m.status === 'queued') this.ctx.outbox.schedule(m.m.id, 0, m.primed === undefined ? {} : { primed: m.primed })
+    await m.durable
     return toMessage(m.m)
   }
 

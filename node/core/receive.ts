@@ -18,7 +18,7 @@ import { contactIdByPeer, queueKey, type ContactHooks, type QueueEntry } from '.
 import { toMessage, type MessageRecord } from './messages.js'
 import type { InboundEnvelope } from './net.js'
 import { applyReceipt, queueReceipts } from './receipts.js'
-import { loadSession, putSession } from './sessions.js'
+import { loadSessionRecord, putSession } from './sessions.js'
 
 const senderSeqKey = (contactId: string, s: number): string => `${CORE_PREFIX.senderSeq}${contactId}/${encodeU64(s)}`
 
@@ -121,8 +121,9 @@ export async function handleMessage (ctx: CoreContext, hooks: ContactHooks, e: I
 /** true: handled (or a duplicate); false: not this contact's; 'missing': no such contact or session. */
 async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: string, e: InboundEnvelope, msg: RatchetMessage): Promise<boolean | 'missing' | TooManySkippedError> {
   const c = await ctx.store.getJson<ContactRecord>(contactKey(contactId))
-  const session = await loadSession(ctx.store, contactId)
-  if (c === undefined || session === undefined) return 'missing'
+  const record = await loadSessionRecord(ctx.store, contactId)
+  if (c === undefined || record === undefined) return 'missing'
+  const session = record.state
   let out
   try {
     out = ratchetDecrypt(session, msg)
@@ -168,7 +169,7 @@ async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: str
       contactChanged = true
     }
   }
-  putSession(b, contactId, out.state)
+  putSession(b, contactId, out.state, record.reserved) // kept: the sending chain's reservation stands (sessions.ts)
   if (contactChanged) {
     b.putJson(contactKey(contactId), next)
     if (next.state !== c.state || next.name !== c.name) b.appendEvent('contact.updated', { contact: toContact(next, ctx.isOnline(c.peerId)) })

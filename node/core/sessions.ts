@@ -1,24 +1,72 @@
 /**
- * Ratchet sessions in the store (s/<contactId>, the serialized RatchetState of protocol/ratchet) and the per-contact
- * lock that serialises every read-modify-write of a contact, its session and its conversation. Owns nothing else.
+ * Ratchet sessions in the store (s/<contactId>, the serialized RatchetState of protocol/ratchet, with its sending
+ * reservation) and the per-contact lock that serialises every read-modify-write of a contact, its session and its
+ * conversation. Owns nothing else.
+ *
+ * The sending reservation (PROTOCOL.md §6.9, docs/node.md Durability): a message key may leave the node only once a
+ * durable record says it may have been used. A text is sent before its own write is fsync'd (the fsync follows at
+ * the end of the event loop's turn, WriteOptions.deferSync), so the record written with the PREVIOUS send reserves
+ * the next key: `reserved.count` = the sending count below which keys may have been used, by the process `run`. A
+ * process that finds a reservation of another run (it restarted, perhaps after a power cut that lost the record of
+ * a message already on the wire) skips the sending chain up to it before it sends (skipSending), and its first send
+ * waits for its own fsync. A reservation is written by every send and kept by every other write of the session.
  */
-import { deserializeState, serializeState, type RatchetState } from '../../protocol/ratchet/index.js'
+import { deserializeState, serializeState, skipSending, MAX_SKIP, type RatchetState } from '../../protocol/ratchet/index.js'
 import { fromBase64url, toBase64url } from '../../protocol/crypto/index.js'
 import { sessionKey, type Store, type StoreBatch } from '../store/index.js'
 
-interface StoredSession { v: 1, state: string }
+/** A sending reservation: keys of the current sending chain below `count` may have been used by process run `run`. */
+export interface Reservation { count: number, run: string }
+
+interface StoredSession { v: 1, state: string, reserved?: Reservation }
+
+/** A session as stored: its state and its sending reservation, if any. */
+export interface SessionRecord { state: RatchetState, reserved?: Reservation }
 
 /**
  * The contact's session. Decoded once per stored version (Store.getMemo): a RatchetState is immutable by contract
  * (protocol/ratchet/state.ts), so every reader may share it.
  */
-export async function loadSession (store: Store, contactId: string): Promise<RatchetState | undefined> {
-  return await store.getMemo(sessionKey(contactId), json => deserializeState(fromBase64url((json as StoredSession).state)))
+export async function loadSessionRecord (store: Store, contactId: string): Promise<SessionRecord | undefined> {
+  return await store.getMemo(sessionKey(contactId), json => {
+    const stored = json as StoredSession
+    const r = stored.reserved
+    const record: SessionRecord = { state: deserializeState(fromBase64url(stored.state)) }
+    if (r !== undefined && Number.isSafeInteger(r.count) && r.count >= 0 && typeof r.run === 'string') record.reserved = { count: r.count, run: r.run }
+    return record
+  })
 }
 
-/** Adds the session to `b`, with `state` itself as its decoded form: the next loadSession() does not decode it. */
-export function putSession (b: StoreBatch, contactId: string, state: RatchetState): StoreBatch {
-  return b.putJson(sessionKey(contactId), { v: 1, state: toBase64url(serializeState(state)) } satisfies StoredSession, state)
+export async function loadSession (store: Store, contactId: string): Promise<RatchetState | undefined> {
+  return (await loadSessionRecord(store, contactId))?.state
+}
+
+/**
+ * The state to encrypt the next message under, for process run `run`: skipped past the keys another run may have
+ * used (see above); `early` when the next key is reserved by this run, so its message may leave before its write is
+ * durable.
+ */
+export function sendable (record: SessionRecord, run: string): { state: RatchetState, early: boolean } {
+  const { state, reserved } = record
+  if (reserved === undefined || state.sendChainKey === null || reserved.count <= state.sendCount) return { state, early: false }
+  if (reserved.run === run) return { state, early: true }
+  return { state: skipSending(state, Math.min(reserved.count - state.sendCount, MAX_SKIP)), early: false }
+}
+
+/** The reservation a send writes with its new state: the next key, for this run (none without a sending chain). */
+export function reserveNext (state: RatchetState, run: string): Reservation | undefined {
+  return state.sendChainKey === null ? undefined : { count: state.sendCount + 1, run }
+}
+
+/**
+ * Adds the session to `b`, with its reservation (a send's reserveNext(), or the one it was loaded with), and with
+ * the record itself as its decoded form: the next loadSession() does not decode it.
+ */
+export function putSession (b: StoreBatch, contactId: string, state: RatchetState, reserved?: Reservation): StoreBatch {
+  const stored: StoredSession = { v: 1, state: toBase64url(serializeState(state)) }
+  const record: SessionRecord = { state }
+  if (reserved !== undefined) { stored.reserved = reserved; record.reserved = reserved }
+  return b.putJson(sessionKey(contactId), stored, record)
 }
 
 /** Runs tasks one at a time per key (FIFO), tasks of different keys concurrently. */

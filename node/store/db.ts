@@ -44,6 +44,11 @@ export interface StoreEntry<T> { key: string, value: T }
 export interface WriteResult {
   /** Cursors of the events appended by this write, in order. */
   cursors: number[]
+  /**
+   * Settles once the write is as durable as it asked to be: at once, except for a `deferSync` write, where it
+   * resolves after the fsync that follows (and rejects if that fails).
+   */
+  durable: Promise<void>
 }
 
 /**
@@ -54,7 +59,16 @@ export interface WriteResult {
  *    write makes every earlier write durable too. Use it only where losing the write after the fact is harmless
  *    (a retry or a re-derivation repairs it); never for key material or anything acknowledged to a peer.
  */
-export interface WriteOptions { sync?: boolean }
+export interface WriteOptions {
+  sync?: boolean
+  /**
+   * With sync (implied): the write resolves once handed to the kernel (it survives a kill of the process then) and
+   * is fsync'd at the end of the event loop's turn, before any later durable write (KVWriteOptions.deferSync);
+   * WriteResult.durable says when. For a send that must not leave before its state survives a kill, whose caller
+   * is answered only once it survives power loss (the messenger's send(), docs/node.md Durability).
+   */
+  deferSync?: boolean
+}
 
 /** A set of writes committed atomically (one LevelDB batch), optionally with event appends. Write it once. */
 export interface StoreBatch {
@@ -94,17 +108,24 @@ interface QueuedWrite {
 interface PreparedWrite { w: QueuedWrite, ops: KVOp[], records: TernEvent[], cursors: number[], notified: boolean }
 
 /** The KV write option of a batch: the KV's default unless the caller chose. */
-const kvOpts = (o: WriteOptions | undefined): KVWriteOptions | undefined => o?.sync === undefined ? undefined : { sync: o.sync }
+const kvOpts = (o: WriteOptions | undefined): KVWriteOptions | undefined =>
+  deferring(o) ? { sync: true, deferSync: true } : o?.sync === undefined ? undefined : { sync: o.sync }
+
+function deferring (o: WriteOptions | undefined): boolean { return o?.deferSync === true }
 
 /**
- * The write option of a group: durable if any member asked for durability (explicitly or by default); lazy only if
- * every member is lazy. A lazy batch committed durably loses nothing.
+ * The write option of a group: durable if any member asked for durability (explicitly or by default), before it
+ * resolves unless every durable member deferred its fsync; lazy only if every member is lazy. A lazy batch committed
+ * durably loses nothing, nor does a deferred one made durable at once.
  */
 function groupOpts (ws: PreparedWrite[]): KVWriteOptions | undefined {
-  if (ws.some(p => p.w.opts?.sync === true)) return { sync: true }
-  if (ws.every(p => p.w.opts?.sync === false)) return { sync: false }
+  if (ws.every(p => p.w.opts?.sync === false && !deferring(p.w.opts))) return { sync: false }
+  if (ws.some(p => deferring(p.w.opts)) && ws.every(p => deferring(p.w.opts) || p.w.opts?.sync === false)) return { sync: true, deferSync: true }
+  if (ws.some(p => p.w.opts?.sync === true || deferring(p.w.opts))) return { sync: true }
   return undefined
 }
+
+const DURABLE: Promise<void> = Promise.resolve()
 
 export class Store {
   readonly events: EventLog
@@ -371,19 +392,19 @@ export class Store {
       try { ready.push(this.prepare(w)) } catch (err) { this.release(w); w.reject(err) }
     }
     if (ready.length === 0) return
+    let durable: Promise<void>
     try {
-      await this.kvWrite(ready.flatMap(p => p.ops), groupOpts(ready), ready)
+      durable = (await this.kvWrite(ready.flatMap(p => p.ops), groupOpts(ready), ready)).durable
     } catch (err) {
       if (ready.length === 1) { this.release(ready[0].w); ready[0].w.reject(err); return }
       for (const p of ready) {
         try {
-          await this.kvWrite(p.ops, kvOpts(p.w.opts), [p])
-          this.settle(p)
+          this.settle(p, (await this.kvWrite(p.ops, kvOpts(p.w.opts), [p])).durable)
         } catch (e) { this.release(p.w); p.w.reject(e) }
       }
       return
     }
-    for (const p of ready) this.settle(p)
+    for (const p of ready) this.settle(p, durable)
   }
 
   /** Tells the event listeners of `ps`' events, once each. */
@@ -395,21 +416,29 @@ export class Store {
     }
   }
 
-  private async kvWrite (ops: KVOp[], opts: KVWriteOptions | undefined, members: PreparedWrite[]): Promise<void> {
-    if (ops.length === 0) return
+  /** Writes `ops` as one KV batch; resolves, once the KV batch has, with its `durable` (WriteResult). */
+  private async kvWrite (ops: KVOp[], opts: KVWriteOptions | undefined, members: PreparedWrite[]): Promise<{ durable: Promise<void> }> {
+    if (ops.length === 0) return { durable: DURABLE }
     this.writeGen++
     this.writing = true
     const onWritten = (): void => { this.notifyOnce(members) }
+    let durable = DURABLE
+    let onSynced: ((err?: Error) => void) | undefined
+    if (opts?.deferSync === true && this.kv.defersSync === true) {
+      durable = new Promise<void>((resolve, reject) => { onSynced = (err) => { if (err === undefined) resolve(); else reject(err) } })
+      durable.catch(() => {}) // a caller that does not wait for it must not make it an unhandled rejection
+    }
     try {
-      await this.kv.batch(ops, { ...opts, onWritten })
+      await this.kv.batch(ops, { ...opts, onWritten, ...(onSynced !== undefined ? { onSynced } : {}) })
     } finally {
       this.writing = false
       this.writeGen++
     }
+    return { durable }
   }
 
   /** After a batch is committed: the cache learns its values, listeners its events, the caller its cursors. */
-  private settle (p: PreparedWrite): void {
+  private settle (p: PreparedWrite, durable: Promise<void>): void {
     const { w } = p
     if (this.cache !== undefined) {
       for (let i = 0; i < w.ops.length; i++) {
@@ -425,7 +454,7 @@ export class Store {
     }
     this.release(w)
     this.notifyOnce([p]) // a KV that did not call onWritten
-    w.resolve({ cursors: p.cursors })
+    w.resolve({ cursors: p.cursors, durable })
   }
 
   /** Wipes a batch's plaintext copies. */

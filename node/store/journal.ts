@@ -18,6 +18,10 @@
  * gives exactly the state they left, whether or not LevelDB had them already. Values are the store's sealed values
  * and keys are the store's keys: the journal holds nothing LevelDB does not.
  * Synchronous I/O on purpose (see above); a durable append blocks the event loop for one fdatasync.
+ * A deferred append ('deferred') is written at once and fdatasync'd at the end of the event loop's turn (the check
+ * phase, setImmediate), after what the caller started on promises alone (a frame on its way to a peer): the caller
+ * is told through `synced`. At most one deferred record is ever waiting: the next deferred append fdatasyncs it
+ * first, a durable append's own fdatasync covers it, and so do sync(), close() and release().
  */
 import { closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -38,6 +42,15 @@ const DEL = 2
 /** One batch as the journal holds it (values are the caller's, not copied). */
 export type JournalBatch = KVOp[]
 
+/**
+ * How an append is made durable: true, fdatasync'd before append() returns; false, not (a later fdatasync covers
+ * it); 'deferred', fdatasync'd at the end of the event loop's turn or before anything else is (see above).
+ */
+export type AppendSync = boolean | 'deferred'
+
+/** Told once a deferred append is durable (no argument) or its fdatasync failed (the error; the journal is unusable). */
+export type SyncedCallback = (err?: Error) => void
+
 export class Journal {
   private pos = 0
   private seq = 0
@@ -45,6 +58,9 @@ export class Journal {
   private closed = false
   /** records written since the last fdatasync (sync: false appends) */
   private unsynced = false
+  /** the callbacks of the deferred record waiting for its fdatasync (empty: none waits) */
+  private deferred: SyncedCallback[] = []
+  private flushScheduled = false
 
   private constructor (private readonly fd: number, private capacity: number) {
     this.epoch = newEpoch()
@@ -83,11 +99,14 @@ export class Journal {
   wouldWrap (ops: KVOp[]): boolean { return this.pos > 0 && this.pos + encodedSize(ops) > this.capacity }
 
   /**
-   * Writes the batch (and fdatasyncs it if `sync`; `written` is called between the write and the fdatasync). Throws
-   * on I/O errors: the caller must stop writing then.
+   * Writes the batch and makes it durable as `sync` says (`written` is called between the write and any fdatasync;
+   * `synced` once a deferred append is durable). Throws on I/O errors, its own or a waiting deferred record's: the
+   * caller must stop writing then.
    */
-  append (ops: KVOp[], sync: boolean, written?: () => void): void {
+  append (ops: KVOp[], sync: AppendSync, written?: () => void, synced?: SyncedCallback): void {
     if (this.closed) throw new Error('journal closed')
+    // a deferred record waiting: durable before another deferred one is written (whose caller sends at once too)
+    if (sync === 'deferred') this.flushDeferred()
     const rec = encodeRecord(this.epoch, ++this.seq, ops)
     let off = 0
     while (off < rec.length) off += writeSync(this.fd, rec, off, rec.length - off, this.pos + off)
@@ -95,7 +114,41 @@ export class Journal {
     if (this.pos > this.capacity) this.capacity = this.pos
     this.unsynced = true
     written?.()
-    if (sync) { fdatasyncSync(this.fd); this.unsynced = false }
+    if (sync === 'deferred') {
+      this.deferred.push(synced ?? (() => {}))
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        setImmediate(() => {
+          this.flushScheduled = false
+          try { this.flushDeferred() } catch {} // told to the callbacks; the caller's next write throws again
+        })
+      }
+    } else if (sync) {
+      this.fdatasync()
+    }
+  }
+
+  /** Whether a deferred record waits for its fdatasync (for tests). */
+  get deferring (): boolean { return this.deferred.length > 0 }
+
+  /** fdatasyncs now if a deferred record waits, and tells its caller. Throws if that fails. */
+  flushDeferred (): void {
+    if (this.deferred.length === 0 || this.closed) return
+    this.fdatasync()
+  }
+
+  /** fdatasync, then the waiting deferred callbacks learn the outcome. */
+  private fdatasync (): void {
+    const waiting = this.deferred
+    this.deferred = []
+    try {
+      fdatasyncSync(this.fd)
+    } catch (e) {
+      for (const cb of waiting) cb(e as Error)
+      throw e
+    }
+    this.unsynced = false
+    for (const cb of waiting) cb()
   }
 
   /**
@@ -104,6 +157,7 @@ export class Journal {
    * replaying the older records read back would undo part of it.
    */
   async sync (): Promise<void> {
+    this.flushDeferred()
     if (!this.unsynced || this.closed) return
     this.unsynced = false
     try {
@@ -127,6 +181,7 @@ export class Journal {
   /** Invalidates the records (the caller has made them durable elsewhere) and closes the file. */
   close (): void {
     if (this.closed) return
+    this.flushDeferred()
     this.closed = true
     try {
       writeSync(this.fd, new Uint8Array(HEADER_BYTES), 0, HEADER_BYTES, 0)
@@ -139,6 +194,7 @@ export class Journal {
   /** Closes the file and keeps its records (they are replayed at the next open). */
   release (): void {
     if (this.closed) return
+    try { this.flushDeferred() } catch {} // its caller is told
     this.closed = true
     closeSync(this.fd)
   }

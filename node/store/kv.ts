@@ -36,9 +36,21 @@ export interface KVWriteOptions {
    * it runs: it must not read the KV.
    */
   onWritten?: () => void
+  /**
+   * With sync: resolve once the batch has reached the operating system (as onWritten) and make it durable at the
+   * end of the event loop's turn, before any later durable write: `onSynced` says when (no argument) or that it
+   * failed (the error; the KV then fails every later write). For a caller that sends something that must not go
+   * out before the batch survives a kill, and only needs it to survive power loss a moment later (docs/node.md,
+   * Durability). Honoured only by a KV whose `defersSync` is true; any other KV's batch is as durable as it gets
+   * once it resolves.
+   */
+  deferSync?: boolean
+  onSynced?: (err?: Error) => void
 }
 
 export interface KV {
+  /** batch() honours KVWriteOptions.deferSync (and then calls onSynced) */
+  readonly defersSync?: boolean
   get: (key: string) => Promise<Uint8Array | undefined>
   /**
    * The same read, synchronously, where the implementation has one (LevelDB's getSync; the in-memory KV). The store
@@ -121,6 +133,7 @@ export class MemoryKV implements KV {
     this.check(); checkOps(ops)
     for (const op of ops) this.apply(op)
     opts?.onWritten?.()
+    opts?.onSynced?.()
   }
 
   async * iterate (range: KVRange = {}): AsyncIterableIterator<[string, Uint8Array]> {

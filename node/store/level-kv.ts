@@ -60,6 +60,8 @@ export class LevelKV implements KV {
   private readonly sync: boolean
   private closed = false
   private readonly journal: Journal | undefined
+  /** with the journal: a deferred batch is fsync'd at the end of the event loop's turn (Journal 'deferred') */
+  readonly defersSync: boolean
   private readonly applyDelayMs: number
   /** newest journaled value of each key LevelDB does not hold yet (null: deleted) */
   private readonly overlay = new Map<string, Pending>()
@@ -84,6 +86,7 @@ export class LevelKV implements KV {
     this.db = db
     this.sync = sync
     this.journal = journal
+    this.defersSync = journal !== undefined
     this.applyDelayMs = applyDelayMs
   }
 
@@ -165,7 +168,11 @@ export class LevelKV implements KV {
     const sync = opts?.sync ?? this.sync
     const journal = this.journal
     const written = opts?.onWritten === undefined ? undefined : (): void => { try { opts.onWritten?.() } catch {} }
-    if (journal === undefined) { await asPrivate(this.db)._batch(prepared, { sync }); written?.(); return }
+    const synced = (err?: Error): void => {
+      if (err !== undefined) this.failed ??= err // the record may not be on the disk: nothing more goes after it
+      try { opts?.onSynced?.(err) } catch {}
+    }
+    if (journal === undefined) { await asPrivate(this.db)._batch(prepared, { sync }); written?.(); if (sync) synced(); return }
     if (this.failed !== undefined) throw this.failed
     // the preallocated space is used up: let LevelDB take what is pending, then start the journal again; batches
     // arriving meanwhile wait for that too, so they are journaled in the order they came
@@ -176,8 +183,10 @@ export class LevelKV implements KV {
     }
     this.check()
     if (this.failed !== undefined) throw this.failed
+    const deferred = sync && opts?.deferSync === true
     try {
-      journal.append(copied, sync, written)
+      journal.append(copied, deferred ? 'deferred' : sync, written, synced)
+      if (sync && !deferred) synced()
     } catch (e) {
       this.failed = e as Error // the record may be half written: nothing more goes after it
       throw e

@@ -158,6 +158,27 @@ export function ratchetEncrypt (state: RatchetState, plaintext: Uint8Array, rng:
 }
 
 /**
+ * Advances the sending chain by `n` message keys without sending anything (the keys are derived and wiped): the
+ * next message carries N = sendCount + n, and the receiver keeps the n skipped keys as for lost messages (§6.6).
+ * A node does this before it sends after a restart, over the keys it may have used in messages whose state it
+ * could not make durable before the restart (PROTOCOL.md §6.9): a message key is never used twice. With no sending
+ * chain (a DH step pending) there is nothing to skip: the next message starts a chain from fresh randomness.
+ */
+export function skipSending (state: RatchetState, n: number): RatchetState {
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_SKIP) throw new InvalidArgumentError(`skip: expected 0..${MAX_SKIP}`)
+  let chainKey = state.sendChainKey
+  if (n === 0 || chainKey === null) return state
+  if (state.sendCount + n >= MAX_COUNTER) throw new CounterExhaustedError()
+  for (let i = 0; i < n; i++) {
+    const step = kdfChain(chainKey)
+    wipe(step.messageKey)
+    if (chainKey !== state.sendChainKey) wipe(chainKey)
+    chainKey = step.chainKey
+  }
+  return { ...state, sendChainKey: chainKey, sendCount: state.sendCount + n }
+}
+
+/**
  * RatchetDecryptHE (spec §4.3). Header keys are tried in the order current (HKr), next (NHKr) (or NHKr first, see
  * below), then older chains newest first; a skipped key is looked up in the chain whose header key opened the
  * header. §6.5, §6.6

@@ -1,0 +1,102 @@
+/**
+ * A text leaves before its write is fsync'd (node/core/sessions.ts, the sending reservation; docs/node.md
+ * Durability): what a power cut in that moment does. The cut is simulated on the in-memory KV: Alice's store is
+ * copied just before a send (what the disk holds when the power goes), the send goes out and reaches Bob, and Alice
+ * starts again from the copy. Her next text must not reuse the lost text's message key (Bob would take it for a
+ * duplicate and drop it), and the client's retry of the lost text (same idempotencyKey) must not show it twice.
+ */
+import t from 'tap'
+import { randomBytes } from 'node:crypto'
+import { MemoryNetwork, connect, startNode, stopNode, waitFor, type TestNode } from './helpers/memory-net.js'
+import { MemoryKV, PREFIX, type KVOp, type KVWriteOptions } from '../node/store/index.js'
+import { generateIdentity } from '../protocol/identity/index.js'
+import { systemRng } from '../protocol/crypto/index.js'
+
+/** A kept in-memory KV that remembers which batches asked for a deferred fsync, and can be copied. */
+class CutKV extends MemoryKV {
+  readonly deferred: string[][] = []
+  readonly durable: string[][] = []
+  override async batch (ops: KVOp[], opts?: KVWriteOptions): Promise<void> {
+    if (opts?.deferSync === true) this.deferred.push(ops.map(o => o.key))
+    else if (opts?.sync !== false) this.durable.push(ops.map(o => o.key))
+    await super.batch(ops, opts)
+  }
+
+  override async close (): Promise<void> {}
+
+  /** What the disk holds now. */
+  async copy (): Promise<CutKV> {
+    const c = new CutKV()
+    const ops: KVOp[] = []
+    for await (const [key, value] of this.iterate()) ops.push({ type: 'put', key, value })
+    if (ops.length > 0) await c.batch(ops)
+    c.deferred.length = 0; c.durable.length = 0
+    return c
+  }
+}
+
+async function texts (n: TestNode, contact: string): Promise<string[]> {
+  return (await n.m.listMessages({ with: contact })).map(m => m.text)
+}
+
+t.test('a text lost by a power cut after it left: no key reused, the retry kept once', async tt => {
+  const network = new MemoryNetwork()
+  const kv = new CutKV()
+  const a = await startNode(network, 'alice', { identity: generateIdentity(systemRng), dbKey: new Uint8Array(randomBytes(32)), kv } as unknown as TestNode)
+  // Bob holds his delivery receipts: nothing he sends ends Alice's sending chain while the test looks at it
+  const b = await startNode(network, 'bob', undefined, { timings: { RECEIPT_DELAY_MS: 60_000 } })
+  let a2: TestNode | undefined
+  tt.teardown(async () => { await stopNode(b); if (a2 !== undefined) await stopNode(a2) })
+  const [aToB, bToA] = await connect(a, b)
+  await new Promise(resolve => setTimeout(resolve, 300)) // the handshake's receipts and infos settle
+
+  await a.m.send({ to: aToB, text: 'one' })
+  await waitFor('bob has one', async () => (await texts(b, bToA)).includes('one'))
+  await new Promise(resolve => setTimeout(resolve, 100))
+
+  const disk = await kv.copy() // the power goes while 'two' is on the wire: its write never reached the disk
+  const before = kv.deferred.length
+  const two = await a.m.send({ to: aToB, text: 'two', idempotencyKey: 'k-two' })
+  tt.equal(kv.deferred.length, before + 1, "'two' was sent before its write's fsync (its key reserved by 'one')")
+  tt.ok(kv.deferred[before].some(k => k.startsWith(PREFIX.session)), 'that write holds the advanced session')
+  await waitFor('bob has two', async () => (await texts(b, bToA)).includes('two'))
+  await stopNode(a)
+
+  a2 = await startNode(network, 'alice', { ...a, kv: disk })
+  tt.same(await texts(a2, aToB), ['one'], "alice restarted without 'two'")
+  // a new text first: with the lost text's key it would be a duplicate at Bob, acknowledged and dropped
+  await a2.m.send({ to: aToB, text: 'three' })
+  tt.equal(disk.deferred.length, 0, 'the first send after the restart waits for its own fsync (nothing reserved by this run)')
+  await waitFor('bob has three', async () => (await texts(b, bToA)).includes('three'))
+  // the client never had an answer for 'two': it sends it again with the same key
+  const again = await a2.m.send({ to: aToB, text: 'two', idempotencyKey: 'k-two' })
+  tt.equal(again.id, two.id, 'the retry has the lost text\'s id (derived from the idempotency key)')
+  await waitFor('the retry acknowledged', async () => {
+    const st = (await a2?.m.listMessages({ with: aToB }))?.find(m => m.id === again.id)?.status
+    return st !== undefined && st !== 'queued'
+  })
+  await new Promise(resolve => setTimeout(resolve, 200))
+  tt.same(await texts(b, bToA), ['one', 'two', 'three'], 'Bob shows each text once, in the sender\'s order')
+  // and the conversation goes on both ways
+  await b.m.send({ to: bToA, text: 'reply' })
+  await waitFor('alice has the reply', async () => (await texts(a2 as TestNode, aToB)).includes('reply'))
+  await a2.m.send({ to: aToB, text: 'four' })
+  await waitFor('bob has four', async () => (await texts(b, bToA)).includes('four'))
+  tt.same(await texts(b, bToA), ['one', 'two', 'three', 'reply', 'four'])
+})
+
+t.test('a restart without a power cut: the reserved key is skipped once, nothing is lost', async tt => {
+  const network = new MemoryNetwork()
+  const a = await startNode(network, 'alice')
+  const b = await startNode(network, 'bob')
+  let a2: TestNode | undefined
+  tt.teardown(async () => { await stopNode(b); if (a2 !== undefined) await stopNode(a2) })
+  const [aToB, bToA] = await connect(a, b)
+  for (const text of ['x1', 'x2', 'x3']) await a.m.send({ to: aToB, text })
+  await waitFor('bob has x3', async () => (await texts(b, bToA)).includes('x3'))
+  await stopNode(a)
+  a2 = await startNode(network, 'alice', a)
+  for (const text of ['y1', 'y2']) await a2.m.send({ to: aToB, text })
+  await waitFor('bob has y2', async () => (await texts(b, bToA)).includes('y2'))
+  tt.same(await texts(b, bToA), ['x1', 'x2', 'x3', 'y1', 'y2'])
+})
