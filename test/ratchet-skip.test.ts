@@ -73,3 +73,24 @@ t.test('no-ops, bounds and immutability', async t => {
   t.equal(pending.sendChainKey, null)
   t.equal(skipSending(pending, 2), pending)
 })
+
+t.test('peerOnCurrent (a speed hint): set by a message on the current chain after we sent, dropped at our next chain, never stored', async t => {
+  let { alice, bob, rng } = newPair('hint-1')
+  const m0 = ratchetEncrypt(alice, utf8('a0'), rng); alice = m0.state
+  bob = ratchetDecrypt(bob, m0.message).state
+  const r = ratchetEncrypt(bob, utf8('receipt'), rng); bob = r.state // Bob starts a chain Alice has not seen
+  t.equal(bob.peerOnCurrent, undefined)
+  const m1 = ratchetEncrypt(alice, utf8('a1'), rng); alice = m1.state // still on her old chain
+  const d1 = ratchetDecrypt(bob, m1.message); bob = d1.state
+  t.equal(Buffer.from(d1.plaintext).toString(), 'a1')
+  t.equal(bob.peerOnCurrent, true, 'set: the peer had not seen our chain')
+  t.equal(snap({ ...bob, peerOnCurrent: undefined } as RatchetState), snap(bob), 'not part of the stored state')
+  // Alice now reads the receipt and answers on a new chain: it still opens (NHKr tried after HKr)
+  alice = ratchetDecrypt(alice, r.message).state
+  const m2 = ratchetEncrypt(alice, utf8('a2'), rng); alice = m2.state
+  const d2 = ratchetDecrypt(bob, m2.message); bob = d2.state
+  t.equal(Buffer.from(d2.plaintext).toString(), 'a2')
+  const r2 = ratchetEncrypt(bob, utf8('receipt 2'), rng); bob = r2.state
+  t.equal(bob.peerOnCurrent, undefined, 'dropped when we start a new sending chain')
+  t.equal(Buffer.from(ratchetDecrypt(alice, r2.message).plaintext).toString(), 'receipt 2')
+})

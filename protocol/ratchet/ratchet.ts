@@ -127,7 +127,9 @@ export function ratchetEncrypt (state: RatchetState, plaintext: Uint8Array, rng:
   let rootKey = state.rootKey
   let nextSendHeaderKey = state.nextSendHeaderKey
   let chainKey = state.sendChainKey
+  let base = state
   if (chainKey === null) { // the sending half of the DH ratchet step (spec DHRatchetHE, second KDF_RK)
+    if (state.peerOnCurrent === true) { const { peerOnCurrent: _, ...rest } = state; base = rest } // a new chain: no peer has seen it
     const kp = generateRatchetKeyPair(rng)
     const out = dh(kp, remote)
     const root = kdfRoot(rootKey, out)
@@ -146,7 +148,7 @@ export function ratchetEncrypt (state: RatchetState, plaintext: Uint8Array, rng:
   wipe(headerPlain, step.messageKey, mk.material)
   return {
     state: {
-      ...state,
+      ...base,
       dhSelf,
       rootKey,
       sendChainKey: step.chainKey,
@@ -192,8 +194,10 @@ export function ratchetDecrypt (state: RatchetState, message: RatchetMessage): {
   const current = state.recvChainKey !== null ? chains.length - 1 : -1
 
   // Which of HKr and NHKr to try first only affects speed (a header opens under one key): once we have sent on a
-  // sending chain newer than the peer's current chain, the peer's next message most likely starts a new chain.
-  const nextFirst = state.sendChainKey !== null && state.sendCount > 0 && current >= 0
+  // sending chain newer than the peer's current chain, the peer's next message most likely starts a new chain,
+  // unless one has come on the current chain since (the peer has not seen ours yet: a stream of texts while we
+  // sent a receipt; peerOnCurrent), when the next most likely does too.
+  const nextFirst = state.sendChainKey !== null && state.sendCount > 0 && current >= 0 && state.peerOnCurrent !== true
   if (nextFirst) {
     const next = openHeader(state.nextRecvHeaderKey, enc, ad)
     if (next !== null) return handleNewChain(state, readHeader(next), enc, body)
@@ -246,7 +250,8 @@ function handleCurrentChain (state: RatchetState, h: Header, enc: Uint8Array, bo
     updated[idx] = withSkipped(chains[idx], run.keys)
     recvChains = evictOldest(updated)
   }
-  return { state: { ...state, recvChainKey: step.chainKey, recvCount: h.n + 1, recvChains }, plaintext }
+  const peerOnCurrent = state.sendChainKey !== null && state.sendCount > 0 ? { peerOnCurrent: true as const } : {}
+  return { state: { ...state, recvChainKey: step.chainKey, recvCount: h.n + 1, recvChains, ...peerOnCurrent }, plaintext }
 }
 
 /** A header under NHKr: the peer took a DH ratchet step (spec DHRatchetHE, receiving half). */

@@ -43,6 +43,11 @@ export interface RatchetState {
   readonly recvChains: readonly ReceivingChain[]
   /** AD: associated data bound into every header and body AEAD. */
   readonly associatedData: Uint8Array
+  /**
+   * Not stored (§6.8), a hint for speed only: a message opened under HKr while we had a sending chain, so the peer had
+   * not yet seen that chain; decrypt then tries HKr before NHKr (ratchet.ts). Dropped when we start a sending chain.
+   */
+  readonly peerOnCurrent?: true
 }
 
 /** Total number of skipped message keys held. */
