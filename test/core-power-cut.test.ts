@@ -8,7 +8,7 @@
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import { MemoryNetwork, connect, startNode, stopNode, waitFor, type TestNode } from './helpers/memory-net.js'
-import { MemoryKV, PREFIX, type KVOp, type KVWriteOptions } from '../node/store/index.js'
+import { MemoryKV, PREFIX, messagePrefix, prefixRange, type KVOp, type KVWriteOptions } from '../node/store/index.js'
 import { generateIdentity } from '../protocol/identity/index.js'
 import { systemRng } from '../protocol/crypto/index.js'
 
@@ -76,7 +76,10 @@ t.test('a text lost by a power cut after it left: no key reused, the retry kept 
     return st !== undefined && st !== 'queued'
   })
   await new Promise(resolve => setTimeout(resolve, 200))
-  tt.same(await texts(b, bToA), ['one', 'two', 'three'], 'Bob shows each text once, in the sender\'s order')
+  tt.same(await texts(b, bToA), ['one', 'two', 'three'], 'Bob shows each text once, in the order they left')
+  tt.same(await texts(a2, aToB), ['one', 'three', 'two'], "Alice's own list: the retry is a send after 'three'")
+  const seqs = (await b.store.listJson<{ senderSeq: number }>(prefixRange(messagePrefix(bToA)))).map(e => e.value.senderSeq)
+  tt.equal(new Set(seqs).size, seqs.length, `no sender seq used twice (${seqs.join(', ')}): 'three' skipped the lost text's`)
   // and the conversation goes on both ways
   await b.m.send({ to: bToA, text: 'reply' })
   await waitFor('alice has the reply', async () => (await texts(a2 as TestNode, aToB)).includes('reply'))
@@ -99,4 +102,29 @@ t.test('a restart without a power cut: the reserved key is skipped once, nothing
   for (const text of ['y1', 'y2']) await a2.m.send({ to: aToB, text })
   await waitFor('bob has y2', async () => (await texts(b, bToA)).includes('y2'))
   tt.same(await texts(b, bToA), ['x1', 'x2', 'x3', 'y1', 'y2'])
+})
+
+t.test('only a reserved key goes early: the first text of a new chain waits for its fsync, the next does not', async tt => {
+  const network = new MemoryNetwork()
+  const kv = new CutKV()
+  const a = await startNode(network, 'alice', { identity: generateIdentity(systemRng), dbKey: new Uint8Array(randomBytes(32)), kv } as unknown as TestNode)
+  const b = await startNode(network, 'bob', undefined, { timings: { RECEIPT_DELAY_MS: 60_000 } })
+  tt.teardown(async () => { await stopNode(a); await stopNode(b) })
+  const [aToB, bToA] = await connect(a, b)
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const early = async (text: string): Promise<boolean> => {
+    const before = kv.deferred.length
+    await a.m.send({ to: aToB, text })
+    return kv.deferred.length > before
+  }
+  tt.equal(await early('a1'), false, 'the first text after the handshake starts a chain: durable first')
+  tt.equal(await early('a2'), true, 'the next one goes early')
+  tt.equal(await early('a3'), true)
+  await waitFor('bob has a3', async () => (await texts(b, bToA)).includes('a3'))
+  await b.m.send({ to: bToA, text: 'b1' }) // on a new chain of Bob's: Alice's next text answers on a new one too
+  await waitFor('alice has b1', async () => (await texts(a, aToB)).includes('b1'))
+  tt.equal(await early('a4'), false, 'a new chain: its key pair is durable before its first text leaves')
+  tt.equal(await early('a5'), true)
+  await waitFor('bob has a5', async () => (await texts(b, bToA)).includes('a5'))
+  tt.same(await texts(b, bToA), ['a1', 'a2', 'a3', 'b1', 'a4', 'a5'])
 })

@@ -13,15 +13,17 @@ import { newPair } from './ratchet-helpers.js'
 t.test('sendable: early only for a key this run reserved; another run\'s reservation is skipped', async t => {
   const { alice, rng } = newPair('sessions-1')
   const sent = ratchetEncrypt(alice, utf8('m0'), rng).state // sendCount 1
-  t.same(sendable({ state: sent }, 'r1'), { state: sent, early: false }, 'no reservation: durable first')
+  t.same(sendable({ state: sent }, 'r1'), { state: sent, early: false, skipped: false }, 'no reservation: durable first')
   const mine = reserveNext(sent, 'r1')
   t.same(mine, { count: 2, run: 'r1' }, 'the next key (N = 1)')
-  t.same(sendable({ state: sent, reserved: mine }, 'r1'), { state: sent, early: true }, 'reserved by this run')
+  t.same(sendable({ state: sent, reserved: mine }, 'r1'), { state: sent, early: true, skipped: false }, 'reserved by this run')
   t.equal(sendable({ state: sent, reserved: { count: 1, run: 'r1' } }, 'r1').early, false, 'a reservation already used up')
   const other = sendable({ state: sent, reserved: mine }, 'r2')
   t.equal(other.early, false, 'another run: durable first')
+  t.equal(other.skipped, true)
   t.equal(other.state.sendCount, 2, 'past the key the other run may have used')
   t.equal(sendable({ state: sent, reserved: { count: 1, run: 'r0' } }, 'r2').state, sent, 'nothing to skip below the count')
+  t.throws(() => sendable({ state: sent, reserved: { count: 5000, run: 'r0' } }, 'r2'), { code: 'ERR_INVALID_ARGUMENT' }, 'a reservation no receiver could follow: an error, never a reused key')
 })
 
 t.test('no sending chain (a DH step pending): no reservation, nothing skipped', async t => {
@@ -32,7 +34,7 @@ t.test('no sending chain (a DH step pending): no reservation, nothing skipped', 
   const pending = ratchetDecrypt(alice, ratchetEncrypt(bob, utf8('y'), rng).message).state
   t.equal(pending.sendChainKey, null)
   t.equal(reserveNext(pending, 'r1'), undefined)
-  t.same(sendable({ state: pending, reserved: { count: 5, run: 'r0' } }, 'r1'), { state: pending, early: false })
+  t.same(sendable({ state: pending, reserved: { count: 5, run: 'r0' } }, 'r1'), { state: pending, early: false, skipped: false })
 })
 
 t.test('stored with the session, decoded once; a malformed reservation is ignored', async t => {

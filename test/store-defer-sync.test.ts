@@ -92,3 +92,26 @@ t.test('group commit: deferred with lazy stays deferred; with a durable member t
   t.same(kv.seen, [{ sync: false }], 'lazy + lazy: lazy')
   await turn()
 })
+
+t.test('a deferred fsync that fails: durable rejects, the KV fails every later write, nothing hangs', async t => {
+  const fs = await import('node:fs')
+  let fail = false
+  const db = await t.mockImport<typeof import('../node/store/db.js')>('../node/store/db.js', {
+    'node:fs': {
+      ...fs,
+      fdatasyncSync: (fd: number): void => {
+        if (fail) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })
+        fs.fdatasyncSync(fd)
+      }
+    }
+  })
+  const store = await db.openStore(join(await tmpDir(t), 'db'), key())
+  const r = await store.batch().putJson('c/a', 1).write({ deferSync: true })
+  fail = true
+  const outcome = await r.durable.then(() => 'durable', (e: { code?: string }) => e.code)
+  t.equal(outcome, 'EIO', 'the fsync error reaches the writer')
+  await t.rejects(store.batch().putJson('c/b', 2).write(), { code: 'EIO' }, 'the next write fails: the record may not be on the disk')
+  await t.rejects(store.durableSoFar(), { code: 'EIO' })
+  fail = false
+  await store.close().catch(() => {})
+})

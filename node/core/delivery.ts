@@ -71,13 +71,16 @@ async function ensureEnvelope (ctx: CoreContext, id: string): Promise<OutboxEntr
     const record = await loadSessionRecord(ctx.store, entry.contactId)
     if (contact === undefined || record === undefined) return undefined // waits for the handshake (kick)
     // durable before it is sent (the attempt reads it back): the next key need not be reserved
-    let session = sendable(record, ctx.run).state
-    if (entry.kind === 'receipt' && entry.receipt !== undefined) return await buildReceipts(ctx, entry, session)
+    const from = sendable(record, ctx.run)
+    let session = from.state
+    const b = ctx.store.batch()
+    // past another run's reserved key: past the sender seq its text may have had too (sessions.ts)
+    if (from.skipped) b.putJson(contactKey(contact.id), { ...contact, lastOutSeq: contact.lastOutSeq + 1 })
+    if (entry.kind === 'receipt' && entry.receipt !== undefined) return await buildReceipts(ctx, entry, session, b)
     const todo = entry.kind !== 'text'
       ? [entry]
       : inSeqOrder((await listEntries(ctx.store)).filter(e => e.contactId === entry.contactId && e.kind === 'text' &&
           e.envelope === null && (e.seq as number) <= (entry.seq as number)))
-    const b = ctx.store.batch()
     let built: OutboxEntry | undefined
     for (const e of todo) {
       const content = await contentOf(ctx, e, contact)
@@ -103,14 +106,13 @@ async function ensureEnvelope (ctx: CoreContext, id: string): Promise<OutboxEntr
  * receipt is stored under the id of its first entry (the first under `entry.id`, returned), the others are deleted,
  * and the packed receipts beyond the first are scheduled here. Runs under the contact's lock.
  */
-async function buildReceipts (ctx: CoreContext, entry: OutboxEntry, session: RatchetState): Promise<OutboxEntry> {
+async function buildReceipts (ctx: CoreContext, entry: OutboxEntry, session: RatchetState, b: StoreBatch): Promise<OutboxEntry> {
   const kind = (entry.receipt as StoredReceipt).kind
   const others = (await listEntries(ctx.store))
     .filter(e => e.contactId === entry.contactId && e.kind === 'receipt' && e.envelope === null && e.id !== entry.id &&
       e.receipt?.kind === kind)
     .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
   const packed: OutboxEntry[] = []
-  const b = ctx.store.batch()
   for (const e of [entry, ...others]) {
     const r = e.receipt as StoredReceipt
     const last = packed[packed.length - 1]

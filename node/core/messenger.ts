@@ -55,8 +55,6 @@ export class Messenger {
   private started = false
   private stopping = false
   private stopped = false
-  /** the durability of the latest send whose fsync was deferred (send()) */
-  private lastDeferred: Promise<void> = Promise.resolve()
   private handlersRegistered = false
 
   private constructor (init: MessengerInit) {
@@ -241,16 +239,19 @@ export class Messenger {
         if (prior !== undefined) {
           const pm = await store.getJson<MessageRecord>(messageKey(prior.contactId, prior.seq))
           // its write may still wait for its fsync: answered once that is done, as its first send() is
-          if (pm !== undefined) return { m: pm, fresh: false, durable: this.lastDeferred }
+          if (pm !== undefined) return { m: pm, fresh: false, durable: store.durableSoFar() }
         }
       }
       const c = await this.record(p.to)
       if (c.blocked) throw new BlockedError(c.id)
+      const record = c.state === 'rejected' ? undefined : await loadSessionRecord(store, c.id)
+      const from = record === undefined ? undefined : sendable(record, this.ctx.run)
       const seq = c.lastPos + SEQ_STEP
       const now = this.ctx.clock.now()
       const m: MessageRecord = {
         id: p.idempotencyKey === undefined ? newId(this.ctx.rng) : store.blind('message-id', `${c.id}\0${p.idempotencyKey}`), with: c.id, seq, direction: 'out', text: p.text, sentAt: now, receivedAt: null,
-        status: 'queued', path: null, senderSeq: c.lastOutSeq + 1
+        // past another run's reserved key, past the sender seq its text may have had too (sessions.ts)
+        status: 'queued', path: null, senderSeq: c.lastOutSeq + (from?.skipped === true ? 2 : 1)
       }
       if (c.state === 'rejected') { m.status = 'failed'; m.failure = 'contact request rejected' }
       const contact: ContactRecord = { ...c, lastPos: seq, lastOutSeq: m.senderSeq }
@@ -263,11 +264,9 @@ export class Messenger {
       let early = false
       if (m.status === 'queued') {
         const entry: OutboxEntry = { id: m.id, contactId: c.id, kind: 'text', seq, envelope: null, deposited: false, attempts: 0, createdAt: now }
-        const record = await loadSessionRecord(store, c.id)
-        if (record === undefined) {
+        if (from === undefined) {
           b.putJson(outboxKey(m.id), entry) // built by the outbox once the session exists
         } else {
-          const from = sendable(record, this.ctx.run)
           early = from.early
           const sealed = putSealedEntry(b, entry, from.state, textContent(m), this.ctx.rng)
           putSession(b, c.id, sealed.state, reserveNext(sealed.state, this.ctx.run))
@@ -276,7 +275,6 @@ export class Messenger {
       }
       if (ikKey !== undefined) b.putJson(ikKey, { contactId: c.id, seq })
       const { durable } = await b.write(early ? { deferSync: true } : undefined)
-      if (early) this.lastDeferred = durable
       return { m, fresh: true, primed, durable }
     })
     if (m.fresh && m.m.status === 'queued') this.ctx.outbox.schedule(m.m.id, 0, m.primed === undefined ? {} : { primed: m.primed })

@@ -11,7 +11,7 @@
  * a message already on the wire) skips the sending chain up to it before it sends (skipSending), and its first send
  * waits for its own fsync. A reservation is written by every send and kept by every other write of the session.
  */
-import { deserializeState, serializeState, skipSending, MAX_SKIP, type RatchetState } from '../../protocol/ratchet/index.js'
+import { deserializeState, serializeState, skipSending, type RatchetState } from '../../protocol/ratchet/index.js'
 import { fromBase64url, toBase64url } from '../../protocol/crypto/index.js'
 import { sessionKey, type Store, type StoreBatch } from '../store/index.js'
 
@@ -43,14 +43,15 @@ export async function loadSession (store: Store, contactId: string): Promise<Rat
 
 /**
  * The state to encrypt the next message under, for process run `run`: skipped past the keys another run may have
- * used (see above); `early` when the next key is reserved by this run, so its message may leave before its write is
- * durable.
+ * used (see above; `skipped` then: the caller also skips the sender seq such a lost text may have had); `early` when
+ * the next key is reserved by this run, so its message may leave before its write is durable. A reservation more
+ * than MAX_SKIP ahead (never written: it is always one key ahead) throws rather than reuse a key.
  */
-export function sendable (record: SessionRecord, run: string): { state: RatchetState, early: boolean } {
+export function sendable (record: SessionRecord, run: string): { state: RatchetState, early: boolean, skipped: boolean } {
   const { state, reserved } = record
-  if (reserved === undefined || state.sendChainKey === null || reserved.count <= state.sendCount) return { state, early: false }
-  if (reserved.run === run) return { state, early: true }
-  return { state: skipSending(state, Math.min(reserved.count - state.sendCount, MAX_SKIP)), early: false }
+  if (reserved === undefined || state.sendChainKey === null || reserved.count <= state.sendCount) return { state, early: false, skipped: false }
+  if (reserved.run === run) return { state, early: true, skipped: false }
+  return { state: skipSending(state, reserved.count - state.sendCount), early: false, skipped: true }
 }
 
 /** The reservation a send writes with its new state: the next key, for this run (none without a sending chain). */

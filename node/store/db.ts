@@ -145,6 +145,8 @@ export class Store {
    * flight) may have read a value that is already stale, and is not cached. The write itself updates the cache.
    */
   private writeGen = 0
+  /** the durability of the latest deferred write (durableSoFar) */
+  private lastDeferred: Promise<void> = DURABLE
   private writing = false
   private cursor = 0
   private closed = false
@@ -427,6 +429,7 @@ export class Store {
     if (opts?.deferSync === true && this.kv.defersSync === true) {
       durable = new Promise<void>((resolve, reject) => { onSynced = (err) => { if (err === undefined) resolve(); else reject(err) } })
       durable.catch(() => {}) // a caller that does not wait for it must not make it an unhandled rejection
+      this.lastDeferred = durable // before the batch is readable: whoever reads it can wait for its fsync
     }
     try {
       await this.kv.batch(ops, { ...opts, onWritten, ...(onSynced !== undefined ? { onSynced } : {}) })
@@ -461,6 +464,12 @@ export class Store {
   private release (w: QueuedWrite): void {
     for (const v of w.plain) if (v != null) wipe(v)
   }
+
+  /**
+   * Settles once every write readable now is as durable as it asked to be: the latest deferred write's fsync (one
+   * waits at most: KVWriteOptions.deferSync). For a reader that answers about a write it did not make itself.
+   */
+  async durableSoFar (): Promise<void> { await this.lastDeferred }
 
   /** Last event cursor allocated (EventLog.tail). */
   lastEventCursor (): number { return this.cursor }

@@ -170,6 +170,7 @@ export class Journal {
 
   /** Starts again at offset 0 under a new epoch. Only once every record written so far is durable elsewhere. */
   reset (): void {
+    this.flushDeferred() // never the case (the caller resets only once LevelDB holds everything): a guard
     this.pos = 0
     this.seq = 0
     this.epoch = newEpoch()
@@ -181,12 +182,12 @@ export class Journal {
   /** Invalidates the records (the caller has made them durable elsewhere) and closes the file. */
   close (): void {
     if (this.closed) return
-    this.flushDeferred()
-    this.closed = true
     try {
+      this.flushDeferred()
       writeSync(this.fd, new Uint8Array(HEADER_BYTES), 0, HEADER_BYTES, 0)
       fdatasyncSync(this.fd)
     } finally {
+      this.closed = true
       closeSync(this.fd)
     }
   }
