@@ -315,11 +315,13 @@ export class Store {
         return b
       },
       putJson: (key, value, memo) => {
-        const text = this.encodeJson(key, value)
+        const text = this.encodeJson(key, value) // a fresh buffer: the cache may keep it as it is
+        let kept = false
         try {
           ops.push({ type: 'put', key, value: this.seal(key, text) })
-          plain.push(caching ? text.slice() : undefined)
-        } finally { wipe(text) }
+          plain.push(caching ? text : undefined)
+          kept = caching
+        } finally { if (!kept) wipe(text) }
         if (caching && memo !== undefined) (memos ??= new Map()).set(ops.length - 1, memo)
         return b
       },
@@ -432,7 +434,8 @@ export class Store {
       this.lastDeferred = durable // before the batch is readable: whoever reads it can wait for its fsync
     }
     try {
-      await this.kv.batch(ops, { ...opts, onWritten, ...(onSynced !== undefined ? { onSynced } : {}) })
+      // handOver: the sealed values are fresh buffers this store never touches again
+      await this.kv.batch(ops, { ...opts, onWritten, handOver: true, ...(onSynced !== undefined ? { onSynced } : {}) })
     } finally {
       this.writing = false
       this.writeGen++

@@ -46,6 +46,8 @@ export interface KVWriteOptions {
    */
   deferSync?: boolean
   onSynced?: (err?: Error) => void
+  /** The values are the KV's from now on (the caller never touches them again): it need not copy them. */
+  handOver?: boolean
 }
 
 export interface KV {

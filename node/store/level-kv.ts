@@ -162,8 +162,8 @@ export class LevelKV implements KV {
   async batch (ops: KVOp[], opts?: KVWriteOptions): Promise<void> {
     this.check(); checkOps(ops)
     if (ops.length === 0) return
-    // copy values: the caller may reuse its buffers once we return
-    const copied: KVOp[] = ops.map(op => op.type === 'put' ? { type: 'put', key: op.key, value: new Uint8Array(op.value) } : op)
+    // copy values unless handed over: the caller may reuse its buffers once we return
+    const copied: KVOp[] = opts?.handOver === true ? ops : ops.map(op => op.type === 'put' ? { type: 'put', key: op.key, value: new Uint8Array(op.value) } : op)
     const prepared = copied.map(prepare)
     const sync = opts?.sync ?? this.sync
     const journal = this.journal
