@@ -145,7 +145,9 @@ async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: str
     if (content.type === 'text') {
       const t = content.text
       const id = toBase64url(t.id)
-      const known = await ctx.store.get(messageIdKey(contactId, id))
+      const idKey = messageIdKey(contactId, id)
+      const now = ctx.store.getNow(idKey) // no await on the message's path when the answer is at hand
+      const known = now !== null ? now : await ctx.store.get(idKey)
       if (known === undefined) {
         const pos = await placeIncoming(ctx, b, next, t.seq)
         const m: MessageRecord = {

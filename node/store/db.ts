@@ -226,20 +226,36 @@ export class Store {
 
   // ---- reads
 
-  /** The decrypted value, or undefined if absent. CorruptStoreError (naming the key) if it fails to authenticate. */
-  async get (key: string): Promise<Uint8Array | undefined> {
+  /**
+   * get(), synchronously where it can be (a cached value, or a KV with getSync): the value, undefined if absent, or
+   * null when only the asynchronous get() can answer. For a hot path that should not yield to other queued work
+   * between its reads (an await does, even on a value at hand).
+   */
+  getNow (key: string): Uint8Array | undefined | null {
     this.check(); assertKey(key)
     const cache = this.cache
     const hit = cache?.get(key)
     if (hit !== undefined) return hit ?? undefined
+    if (this.kv.getSync === undefined) return null
+    const sealed = this.kv.getSync(key)
+    const plain = sealed === undefined ? undefined : openValue(this.valueKey, key, sealed)
+    if (cache !== undefined && !this.closed) cache.set(key, plain ?? null) // synchronous: current (see get())
+    return plain
+  }
+
+  /** The decrypted value, or undefined if absent. CorruptStoreError (naming the key) if it fails to authenticate. */
+  async get (key: string): Promise<Uint8Array | undefined> {
+    const now = this.getNow(key)
+    if (now !== null) return now
+    const cache = this.cache
     const gen = this.writeGen
     const quiet = !this.writing
-    const sync = this.kv.getSync !== undefined
-    const sealed = sync ? this.kv.getSync?.(key) : await this.kv.get(key)
+    const sealed = await this.kv.get(key)
     const plain = sealed === undefined ? undefined : openValue(this.valueKey, key, sealed)
-    // A synchronous read cannot interleave with a commit's cache update: what it read is current, or (a write in
-    // flight) is replaced by the commit's own update. An asynchronous one is cached only if no write overlapped it.
-    if (cache !== undefined && (sync || (quiet && gen === this.writeGen)) && !this.closed) cache.set(key, plain ?? null)
+    // A synchronous read (getNow) cannot interleave with a commit's cache update: what it read is current, or (a
+    // write in flight) is replaced by the commit's own update. An asynchronous one is cached only if no write
+    // overlapped it.
+    if (cache !== undefined && quiet && gen === this.writeGen && !this.closed) cache.set(key, plain ?? null)
     return plain
   }
 
