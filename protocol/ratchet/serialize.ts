@@ -25,36 +25,49 @@ export function serializeState (state: RatchetState): Uint8Array {
   if (state.recvChainKey !== null) { flags |= F_RECV_CHAIN; size += 32 }
   if (state.sendHeaderKey !== null) { flags |= F_SEND_HEADER; size += 32 }
   for (const c of state.recvChains) size += 34 + 36 * c.skipped.size
+  // Straight-line writes, no closure and no destructuring iteration: this runs on every message of both sides, and
+  // before V8 optimises it (and while it compiles it: the closure version took TurboFan 18-20 ms) that matters.
   const out = new Uint8Array(size)
-  const v = new DataView(out.buffer)
-  let o = 0
-  const put = (b: Uint8Array): void => { out.set(b, o); o += b.length }
-  out[o++] = STATE_VERSION
-  out[o++] = flags
-  put(state.dhSelf.secretKey)
-  put(state.dhSelf.publicKey)
-  if (state.dhRemote !== null) put(state.dhRemote)
-  put(state.rootKey)
-  if (state.sendChainKey !== null) put(state.sendChainKey)
-  if (state.recvChainKey !== null) put(state.recvChainKey)
-  if (state.sendHeaderKey !== null) put(state.sendHeaderKey)
-  put(state.nextSendHeaderKey)
-  put(state.nextRecvHeaderKey)
-  v.setUint32(o, state.sendCount); o += 4
-  v.setUint32(o, state.recvCount); o += 4
-  v.setUint32(o, state.prevSendCount); o += 4
-  v.setUint16(o, state.associatedData.length); o += 2
-  put(state.associatedData)
-  out[o++] = state.recvChains.length
-  for (const c of state.recvChains) {
-    put(c.headerKey)
-    v.setUint16(o, c.skipped.size); o += 2
-    for (const [n, k] of c.skipped) {
-      v.setUint32(o, n); o += 4
-      put(k)
-    }
+  out[0] = STATE_VERSION
+  out[1] = flags
+  let o = 2
+  out.set(state.dhSelf.secretKey, o); o += 32
+  out.set(state.dhSelf.publicKey, o); o += 32
+  if (state.dhRemote !== null) { out.set(state.dhRemote, o); o += 32 }
+  out.set(state.rootKey, o); o += 32
+  if (state.sendChainKey !== null) { out.set(state.sendChainKey, o); o += 32 }
+  if (state.recvChainKey !== null) { out.set(state.recvChainKey, o); o += 32 }
+  if (state.sendHeaderKey !== null) { out.set(state.sendHeaderKey, o); o += 32 }
+  out.set(state.nextSendHeaderKey, o); o += 32
+  out.set(state.nextRecvHeaderKey, o); o += 32
+  o = u32(out, o, state.sendCount)
+  o = u32(out, o, state.recvCount)
+  o = u32(out, o, state.prevSendCount)
+  const ad = state.associatedData
+  out[o] = ad.length >>> 8; out[o + 1] = ad.length & 0xff; o += 2
+  out.set(ad, o); o += ad.length
+  const chains = state.recvChains
+  out[o++] = chains.length
+  for (let i = 0; i < chains.length; i++) {
+    const c = chains[i]
+    out.set(c.headerKey, o); o += 32
+    const k = c.skipped.size
+    out[o] = k >>> 8; out[o + 1] = k & 0xff; o += 2
+    if (k > 0) o = writeSkipped(out, o, c.skipped)
   }
   return out
+}
+
+/** The skipped keys of a chain, N (u32) and seed each, in insertion (ascending N) order; returns the offset after. */
+function writeSkipped (out: Uint8Array, o: number, skipped: ReadonlyMap<number, Uint8Array>): number {
+  for (const [n, seed] of skipped) { o = u32(out, o, n); out.set(seed, o); o += seed.length }
+  return o
+}
+
+/** Writes `n` (u32) big-endian at `o`; returns the offset after it. */
+function u32 (out: Uint8Array, o: number, n: number): number {
+  out[o] = n >>> 24; out[o + 1] = (n >>> 16) & 0xff; out[o + 2] = (n >>> 8) & 0xff; out[o + 3] = n & 0xff
+  return o + 4
 }
 
 /** Bounds-checked reader over a stored state; a class at module scope so the hot path creates no closures. */
