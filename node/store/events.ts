@@ -29,6 +29,8 @@ export type EventListener = (e: TernEvent) => void
 export class EventLog {
   private readonly store: Store
   private readonly listeners = new Set<EventListener>()
+  /** the listeners as an array, rebuilt on (un)subscribe: notify() runs for every write with events */
+  private listening: EventListener[] = []
 
   constructor (store: Store) { this.store = store }
 
@@ -58,14 +60,16 @@ export class EventLog {
    */
   subscribe (fn: EventListener): () => void {
     this.listeners.add(fn)
-    return () => { this.listeners.delete(fn) }
+    this.listening = [...this.listeners]
+    return () => { this.listeners.delete(fn); this.listening = [...this.listeners] }
   }
 
   /** Called by the store once a batch with events is written (db.ts commitGroup). */
   notify (events: TernEvent[]): void {
-    for (const e of events) {
-      for (const fn of this.listeners) {
-        try { fn(e) } catch {} // a listener's failure must not fail the write that already succeeded
+    const fns = this.listening
+    for (let i = 0; i < events.length; i++) {
+      for (let j = 0; j < fns.length; j++) {
+        try { fns[j](events[i]) } catch {} // a listener's failure must not fail the write that already succeeded
       }
     }
   }
