@@ -187,6 +187,25 @@ t.test('LevelKV deferSync: resolves when written, readable at once, onSynced aft
   await plain.close()
 })
 
+t.test('an apply round gives LevelDB the last operation of each key only, and the same state', async t => {
+  const dir = join(await tmpDir(t), 'db')
+  const kv = await LevelKV.open(dir, { applyDelayMs: 60_000 })
+  const db = kv.db as unknown as { _batch: (ops: Array<{ key: string, type: string }>, o: unknown) => Promise<void> }
+  const batchOrig = db._batch.bind(db)
+  const seen: string[][] = []
+  db._batch = async (ops, o) => { seen.push(ops.map(op => `${op.type} ${op.key}`)); await batchOrig(ops, o) }
+  await kv.batch([put('c/x', 'x1'), put('s/x', 's1'), put('o/1', 'entry')])
+  await kv.batch([put('c/x', 'x2'), put('s/x', 's2'), { type: 'del', key: 'o/1' }, put('e/1', 'ev1')])
+  await kv.batch([put('c/x', 'x3'), put('e/2', 'ev2')], { sync: false })
+  await kv.settle()
+  t.same(seen, [['put s/x', 'del o/1', 'put e/1', 'put c/x', 'put e/2']], 'one write, one operation per key')
+  await kv.close()
+  const again = await LevelKV.open(dir)
+  t.same([text(await again.get('c/x')), text(await again.get('s/x')), await again.get('o/1'), text(await again.get('e/1')), text(await again.get('e/2'))],
+    ['x3', 's2', undefined, 'ev1', 'ev2'])
+  await again.close()
+})
+
 t.test('close() refuses writes from its start; a write racing it is refused or kept, never lost', async t => {
   const dir = join(await tmpDir(t), 'db')
   const kv = await LevelKV.open(dir)
