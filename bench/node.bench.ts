@@ -107,18 +107,21 @@ async function latency (r: Reporter, relayOnly: boolean): Promise<void> {
     if (!relayOnly) {
       // (b) first message with no open connection: restart Bob, wait until Alice sees him offline → online is
       // not required; the core opens the connection itself on send.
+      // A restarted Bob sometimes dials Alice himself first (his outbox resumes): that sample has an open connection
+      // and is not counted; at most 8 restarts for 3 samples.
       const firsts: number[] = []
-      for (let k = 0; k < 3; k++) {
+      for (let k = 0; k < 8 && firsts.length < 3; k++) {
         await bob.stop()
         await until(async () => (await alice.call<{ online: boolean }>('contacts.get', { id: aSeesB })).online === false, 'bob offline')
         await bob.start()
         await bob.client!.subscribe()
         const open = (await alice.call<{ online: boolean }>('contacts.get', { id: aSeesB })).online
         const p = makeProbe(alice, bob, aSeesB)
-        firsts.push(await p(`first ${k}`))
-        r.log(`first message after restart ${k}: ${firsts[k].toFixed(1)} ms (connection open before: ${String(open)})`)
+        const ms = await p(`first ${k}`)
+        if (!open) firsts.push(ms)
+        r.log(`first message after restart ${k}: ${ms.toFixed(1)} ms (connection open before: ${String(open)}${open ? ', not counted' : ''})`)
       }
-      r.add({ name: 'node first message, no open connection (median of 3)', value: median(firsts), unit: 'ms', note: 'target <= 100 ms' })
+      if (firsts.length > 0) r.add({ name: `node first message, no open connection (median of ${firsts.length})`, value: median(firsts), unit: 'ms', note: 'target <= 100 ms' })
 
       // (d) idle RSS
       await new Promise(resolve => setTimeout(resolve, 3000))
