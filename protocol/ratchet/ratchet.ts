@@ -168,16 +168,12 @@ export function ratchetEncrypt (state: RatchetState, plaintext: Uint8Array, rng:
  */
 export function skipSending (state: RatchetState, n: number): RatchetState {
   if (!Number.isSafeInteger(n) || n < 0 || n > MAX_SKIP) throw new InvalidArgumentError(`skip: expected 0..${MAX_SKIP}`)
-  let chainKey = state.sendChainKey
+  const chainKey = state.sendChainKey
   if (n === 0 || chainKey === null) return state
   if (state.sendCount + n >= MAX_COUNTER) throw new CounterExhaustedError()
-  for (let i = 0; i < n; i++) {
-    const step = kdfChain(chainKey)
-    wipe(step.messageKey)
-    if (chainKey !== state.sendChainKey) wipe(chainKey)
-    chainKey = step.chainKey
-  }
-  return { ...state, sendChainKey: chainKey, sendCount: state.sendCount + n }
+  const run = skipKeys(chainKey, state.sendCount, state.sendCount + n) // the receiver's walk, keys dropped
+  wipeKeys(run.keys)
+  return { ...state, sendChainKey: run.chainKey, sendCount: state.sendCount + n }
 }
 
 /**
