@@ -88,6 +88,42 @@ t.test('a text lost by a power cut after it left: no key reused, the retry kept 
   tt.same(await texts(b, bToA), ['one', 'two', 'three', 'reply', 'four'])
 })
 
+t.test('the retry of a text lost by a power cut gets its receipts again: it reaches read', async tt => {
+  const network = new MemoryNetwork()
+  const kv = new CutKV()
+  const a = await startNode(network, 'alice', { identity: generateIdentity(systemRng), dbKey: new Uint8Array(randomBytes(32)), kv } as unknown as TestNode)
+  // receipts held long enough that 'two' still goes on the chain of 'one' (early), short enough to wait for
+  const b = await startNode(network, 'bob', undefined, { timings: { RECEIPT_DELAY_MS: 1500 } })
+  let a2: TestNode | undefined
+  tt.teardown(async () => { await stopNode(b); if (a2 !== undefined) await stopNode(a2) })
+  const [aToB, bToA] = await connect(a, b)
+  await new Promise(resolve => setTimeout(resolve, 300))
+  await a.m.send({ to: aToB, text: 'one' })
+  await waitFor('bob has one', async () => (await texts(b, bToA)).includes('one'))
+  await new Promise(resolve => setTimeout(resolve, 100))
+
+  const disk = await kv.copy()
+  const before = kv.deferred.length
+  const two = await a.m.send({ to: aToB, text: 'two', idempotencyKey: 'k-two' })
+  tt.equal(kv.deferred.length, before + 1, "'two' left before its write's fsync")
+  // Bob reads it, and both receipts reach the Alice whose state the cut then loses
+  const atBob = await waitFor('bob has two', async () => (await b.m.listMessages({ with: bToA })).find(m => m.text === 'two'))
+  await b.m.markRead({ with: bToA, upTo: atBob.seq })
+  const statusAt = async (n: TestNode): Promise<string | undefined> => (await n.m.listMessages({ with: aToB })).find(m => m.id === two.id)?.status
+  await waitFor("alice saw 'two' read", async () => (await statusAt(a)) === 'read')
+  await stopNode(a)
+
+  a2 = await startNode(network, 'alice', { ...a, kv: disk })
+  tt.equal(await statusAt(a2), undefined, "restarted without 'two'")
+  const again = await a2.m.send({ to: aToB, text: 'two', idempotencyKey: 'k-two' })
+  tt.equal(again.id, two.id, 'the retry has the same id')
+  // without the receipts sent again for a known id, the retry stays at sent for good
+  await waitFor('the retry reaches read', async () => (await statusAt(a2 as TestNode)) === 'read')
+  tt.equal(await statusAt(a2), 'read')
+  tt.same(await texts(b, bToA), ['one', 'two'], 'Bob still shows it once')
+  tt.equal((await b.m.listMessages({ with: bToA })).find(m => m.text === 'two')?.status, 'read', 'and it stays read at Bob')
+})
+
 t.test('a restart without a power cut: the reserved key is skipped once, nothing is lost', async tt => {
   const network = new MemoryNetwork()
   const a = await startNode(network, 'alice')

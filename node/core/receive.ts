@@ -2,7 +2,8 @@
  * Inbound ratchet messages (PROTOCOL.md §6, §10): find the contact (authenticated sender, then the queue it was
  * deposited into, then trial decryption), decrypt under the contact's lock, and store the result with the new
  * ratchet state, its event and its (still unsealed) delivery receipt in ONE write before the Net acknowledges.
- * Duplicates (the ratchet's duplicate error or a known message id) store nothing and are acknowledged again.
+ * Duplicates (the ratchet's duplicate error or a known message id) store nothing and are acknowledged again; a known
+ * id in a new ciphertext (a sender's retry after it lost its copy) also gets its receipts again.
  */
 import { toBase64url } from '../../protocol/crypto/index.js'
 import { openContent, type Content, type RatchetMessage } from '../../protocol/envelope/index.js'
@@ -161,6 +162,15 @@ async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: str
           .putJson(senderSeqKey(contactId, t.seq), { pos })
           .appendEvent('message.received', { message: toMessage(m) })
         receiptEntries.push(...queueReceipts(ctx, b, contactId, 'delivered', [{ id, senderSeq: t.seq }]))
+      } else {
+        // A new ciphertext of a text kept already: the sender lost its copy's state (a power cut after it left,
+        // docs/node.md Durability) and its client retried with the same idempotencyKey, so the id is the same.
+        // Its receipts went to the lost copy: they are sent again, so the retried copy also reaches delivered/read.
+        const idx = await ctx.store.getJson<{ seq: number }>(idKey)
+        const kept = idx === undefined ? undefined : await ctx.store.getJson<MessageRecord>(messageKey(contactId, idx.seq))
+        const again = [{ id, senderSeq: t.seq }]
+        receiptEntries.push(...queueReceipts(ctx, b, contactId, 'delivered', again))
+        if (kept?.status === 'read') receiptEntries.push(...queueReceipts(ctx, b, contactId, 'read', again))
       }
     } else if (content.type === 'receipt') {
       await applyReceipt(ctx, b, contactId, content.receipt)
