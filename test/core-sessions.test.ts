@@ -26,15 +26,45 @@ t.test('sendable: early only for a key this run reserved; another run\'s reserva
   t.throws(() => sendable({ state: sent, reserved: { count: 5000, run: 'r0' } }, 'r2'), { code: 'ERR_INVALID_ARGUMENT' }, 'a reservation no receiver could follow: an error, never a reused key')
 })
 
-t.test('no sending chain (a DH step pending): no reservation, nothing skipped', async t => {
+t.test('no sending chain (a DH step pending): no reservation; another run\'s raises the new chain\'s PN', async t => {
   let { alice, bob, rng } = newPair('sessions-2')
   const m = ratchetEncrypt(alice, utf8('x'), rng)
   alice = m.state
   bob = ratchetDecrypt(bob, m.message).state
   const pending = ratchetDecrypt(alice, ratchetEncrypt(bob, utf8('y'), rng).message).state
   t.equal(pending.sendChainKey, null)
+  t.equal(pending.prevSendCount, 1)
   t.equal(reserveNext(pending, 'r1'), undefined)
-  t.same(sendable({ state: pending, reserved: { count: 5, run: 'r0' } }, 'r1'), { state: pending, early: false, skipped: false })
+  t.same(sendable({ state: pending, reserved: { count: 2, run: 'r1' } }, 'r1'), { state: pending, early: false, skipped: false }, 'this run\'s own: nothing early, nothing skipped')
+  t.same(sendable({ state: pending, reserved: { count: 1, run: 'r0' } }, 'r1'), { state: pending, early: false, skipped: false }, 'nothing beyond the stored count')
+  const other = sendable({ state: pending, reserved: { count: 2, run: 'r0' } }, 'r1')
+  t.same({ early: other.early, skipped: other.skipped, pn: other.state.prevSendCount, n: other.state.sendCount }, { early: false, skipped: true, pn: 2, n: 0 })
+  t.throws(() => sendable({ state: pending, reserved: { count: 5000, run: 'r0' } }, 'r1'), { code: 'ERR_INVALID_ARGUMENT' })
+})
+
+t.test('a text lost with its state, then a DH step: its late copy still opens after the next run\'s first send', async t => {
+  let { alice, bob, rng } = newPair('sessions-4')
+  const m0 = ratchetEncrypt(alice, utf8('m0'), rng)
+  bob = ratchetDecrypt(bob, m0.message).state
+  // what the disk holds after m0: its state and the reservation of the next key, by run r0
+  const disk = { state: m0.state, reserved: reserveNext(m0.state, 'r0') }
+  // r0 sends m1, and the power cut loses m1's state; m1 is on its way (through a mailbox, say)
+  const lost = ratchetEncrypt(disk.state, utf8('m1'), rng).message
+  // Bob replies with a new ratchet key; the new run receives it on the state from the disk: a DH step pending
+  const reply = ratchetEncrypt(bob, utf8('reply'), rng)
+  bob = reply.state
+  const pending = ratchetDecrypt(disk.state, reply.message).state
+  const from = sendable({ state: pending, reserved: disk.reserved }, 'r1')
+  t.equal(from.skipped, true)
+  const m2 = ratchetEncrypt(from.state, utf8('m2'), rng)
+  const got2 = ratchetDecrypt(bob, m2.message)
+  t.equal(new TextDecoder().decode(got2.plaintext), 'm2')
+  const got1 = ratchetDecrypt(got2.state, lost)
+  t.equal(new TextDecoder().decode(got1.plaintext), 'm1', 'the late copy opens with the key PN made the receiver keep')
+  // without the raised PN the receiver keeps no key for it
+  const plain = ratchetEncrypt(pending, utf8('m2'), rng)
+  const bobPlain = ratchetDecrypt(reply.state, plain.message).state
+  t.throws(() => ratchetDecrypt(bobPlain, lost), 'stock PN: the late copy does not open')
 })
 
 t.test('stored with the session, decoded once; a malformed reservation is ignored', async t => {

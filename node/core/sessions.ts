@@ -8,10 +8,11 @@
  * the end of the event loop's turn, WriteOptions.deferSync), so the record written with the PREVIOUS send reserves
  * the next key: `reserved.count` = the sending count below which keys may have been used, by the process `run`. A
  * process that finds a reservation of another run (it restarted, perhaps after a power cut that lost the record of
- * a message already on the wire) skips the sending chain up to it before it sends (skipSending), and its first send
- * waits for its own fsync. A reservation is written by every send and kept by every other write of the session.
+ * a message already on the wire) skips the sending chain up to it before it sends (skipSending; with a DH step
+ * pending, the new chain's PN counts up to it instead), and its first send waits for its own fsync. A reservation is written by every send and kept by every other write of the session.
  */
-import { deserializeState, serializeState, skipSending, type RatchetState } from '../../protocol/ratchet/index.js'
+import { deserializeState, MAX_SKIP, serializeState, skipSending, type RatchetState } from '../../protocol/ratchet/index.js'
+import { InvalidArgumentError } from '../../protocol/errors.js'
 import { fromBase64url, toBase64url } from '../../protocol/crypto/index.js'
 import { sessionKey, type Store, type StoreBatch } from '../store/index.js'
 
@@ -49,7 +50,17 @@ export async function loadSession (store: Store, contactId: string): Promise<Rat
  */
 export function sendable (record: SessionRecord, run: string): { state: RatchetState, early: boolean, skipped: boolean } {
   const { state, reserved } = record
-  if (reserved === undefined || state.sendChainKey === null || reserved.count <= state.sendCount) return { state, early: false, skipped: false }
+  if (reserved === undefined) return { state, early: false, skipped: false }
+  if (state.sendChainKey === null) {
+    // A DH step pending: the next message starts a chain and nothing goes early. The reservation is the previous
+    // chain's (receives keep it, and between two DH steps there is always a send, which rewrites it). That chain's
+    // count as stored may be short of a message another run sent and lost the state of: the new chain's PN counts
+    // up to the reservation, so the receiver keeps that message's key (§6.6) for a late copy (a mailbox's).
+    if (reserved.run === run || state.sendCount !== 0 || reserved.count <= state.prevSendCount) return { state, early: false, skipped: false }
+    if (reserved.count - state.prevSendCount > MAX_SKIP) throw new InvalidArgumentError(`skip: expected 0..${MAX_SKIP}`)
+    return { state: { ...state, prevSendCount: reserved.count }, early: false, skipped: true }
+  }
+  if (reserved.count <= state.sendCount) return { state, early: false, skipped: false }
   if (reserved.run === run) return { state, early: true, skipped: false }
   return { state: skipSending(state, reserved.count - state.sendCount), early: false, skipped: true }
 }
