@@ -39,7 +39,9 @@ t.test('no sending chain (a DH step pending): no reservation; another run\'s rai
   t.same(sendable({ state: pending, reserved: { count: 1, run: 'r0' } }, 'r1'), { state: pending, early: false, skipped: false }, 'nothing beyond the stored count')
   const other = sendable({ state: pending, reserved: { count: 2, run: 'r0' } }, 'r1')
   t.same({ early: other.early, skipped: other.skipped, pn: other.state.prevSendCount, n: other.state.sendCount }, { early: false, skipped: true, pn: 2, n: 0 })
-  t.throws(() => sendable({ state: pending, reserved: { count: 5000, run: 'r0' } }, 'r1'), { code: 'ERR_INVALID_ARGUMENT' })
+  // only a peer forcing two DH steps without a send of ours between can leave a reservation that far behind: no
+  // raise then (the receiver would refuse it), and sending goes on (a new chain reuses no key)
+  t.same(sendable({ state: pending, reserved: { count: 5000, run: 'r0' } }, 'r1'), { state: pending, early: false, skipped: false })
 })
 
 t.test('a text lost with its state, then a DH step: its late copy still opens after the next run\'s first send', async t => {

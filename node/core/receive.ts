@@ -169,8 +169,10 @@ async function tryContact (ctx: CoreContext, hooks: ContactHooks, contactId: str
         const idx = await ctx.store.getJson<{ seq: number }>(idKey)
         const kept = idx === undefined ? undefined : await ctx.store.getJson<MessageRecord>(messageKey(contactId, idx.seq))
         const again = [{ id, senderSeq: t.seq }]
-        receiptEntries.push(...queueReceipts(ctx, b, contactId, 'delivered', again))
-        if (kept?.status === 'read') receiptEntries.push(...queueReceipts(ctx, b, contactId, 'read', again))
+        if (kept?.direction === 'in') { // (an id of one of our own texts, echoed by the peer, gets nothing)
+          receiptEntries.push(...queueReceipts(ctx, b, contactId, 'delivered', again))
+          if (kept.status === 'read') receiptEntries.push(...queueReceipts(ctx, b, contactId, 'read', again))
+        }
       }
     } else if (content.type === 'receipt') {
       await applyReceipt(ctx, b, contactId, content.receipt)

@@ -9,10 +9,10 @@
  * the next key: `reserved.count` = the sending count below which keys may have been used, by the process `run`. A
  * process that finds a reservation of another run (it restarted, perhaps after a power cut that lost the record of
  * a message already on the wire) skips the sending chain up to it before it sends (skipSending; with a DH step
- * pending, the new chain's PN counts up to it instead), and its first send waits for its own fsync. A reservation is written by every send and kept by every other write of the session.
+ * pending, the new chain's PN counts up to it instead), and its first send waits for its own fsync. A reservation
+ * is written by every send and kept by every other write of the session.
  */
 import { deserializeState, MAX_SKIP, serializeState, skipSending, type RatchetState } from '../../protocol/ratchet/index.js'
-import { InvalidArgumentError } from '../../protocol/errors.js'
 import { fromBase64url, toBase64url } from '../../protocol/crypto/index.js'
 import { sessionKey, type Store, type StoreBatch } from '../store/index.js'
 
@@ -56,8 +56,10 @@ export function sendable (record: SessionRecord, run: string): { state: RatchetS
     // chain's (receives keep it, and between two DH steps there is always a send, which rewrites it). That chain's
     // count as stored may be short of a message another run sent and lost the state of: the new chain's PN counts
     // up to the reservation, so the receiver keeps that message's key (§6.6) for a late copy (a mailbox's).
-    if (reserved.run === run || state.sendCount !== 0 || reserved.count <= state.prevSendCount) return { state, early: false, skipped: false }
-    if (reserved.count - state.prevSendCount > MAX_SKIP) throw new InvalidArgumentError(`skip: expected 0..${MAX_SKIP}`)
+    // (Raised by more than MAX_SKIP, the receiver would refuse the chain. Only a peer forcing two DH steps without a
+    // send of ours between them can make it so: then no raise, as no key of ours can be reused on a new chain.)
+    const behind = reserved.count - state.prevSendCount
+    if (reserved.run === run || behind <= 0 || behind > MAX_SKIP) return { state, early: false, skipped: false }
     return { state: { ...state, prevSendCount: reserved.count }, early: false, skipped: true }
   }
   if (reserved.count <= state.sendCount) return { state, early: false, skipped: false }
