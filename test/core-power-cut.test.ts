@@ -11,6 +11,7 @@ import { MemoryNetwork, connect, startNode, stopNode, waitFor, type TestNode } f
 import { MemoryKV, PREFIX, messagePrefix, prefixRange, type KVOp, type KVWriteOptions } from '../node/store/index.js'
 import { generateIdentity } from '../protocol/identity/index.js'
 import { systemRng } from '../protocol/crypto/index.js'
+import { loadSessionRecord } from '../node/core/sessions.js'
 
 /** A kept in-memory KV that remembers which batches asked for a deferred fsync, and can be copied. */
 class CutKV extends MemoryKV {
@@ -122,6 +123,58 @@ t.test('the retry of a text lost by a power cut gets its receipts again: it reac
   tt.equal(await statusAt(a2), 'read')
   tt.same(await texts(b, bToA), ['one', 'two'], 'Bob still shows it once')
   tt.equal((await b.m.listMessages({ with: bToA })).find(m => m.text === 'two')?.status, 'read', 'and it stays read at Bob')
+})
+
+t.test('a text lost by a power cut, then a DH step before the next send: its late copy still opens, seqs stay unique', async tt => {
+  const network = new MemoryNetwork()
+  const kv = new CutKV()
+  // Bob holds his receipts: nothing of his moves Alice's chains while the test looks at them
+  const a = await startNode(network, 'alice', { identity: generateIdentity(systemRng), dbKey: new Uint8Array(randomBytes(32)), kv } as unknown as TestNode)
+  const b = await startNode(network, 'bob', undefined, { timings: { RECEIPT_DELAY_MS: 60_000 } })
+  let a2: TestNode | undefined
+  tt.teardown(async () => { await stopNode(b); if (a2 !== undefined) await stopNode(a2) })
+  const [aToB, bToA] = await connect(a, b)
+  await new Promise(resolve => setTimeout(resolve, 300))
+  // Bob speaks first, so that Alice's 'one' starts a chain of hers that Bob's next text answers with a DH step
+  const hello = await b.m.send({ to: bToA, text: 'hello' })
+  // and Alice's receipt for it has gone, so nothing of hers waits to be sent when she restarts
+  await waitFor("alice's receipt for hello", async () => (await b.m.listMessages({ with: bToA })).find(m => m.id === hello.id)?.status === 'delivered')
+  await a.m.send({ to: aToB, text: 'one' })
+  await waitFor('bob has one', async () => (await texts(b, bToA)).includes('one'))
+
+  // the power goes while 'two' is on its way, and 'two' does not reach Bob now (it will come late, as from a mailbox)
+  const disk = await kv.copy()
+  let late: Uint8Array | undefined
+  network.fault = (from, to, envelope) => {
+    // lost on the way, and Alice cut off at once: no retry or mailbox copy of hers reaches Bob before the cut
+    if (from === a.m.peerId && late === undefined) { late = envelope.slice(); a.net.setOnline(false); return 'drop' }
+    return 'deliver'
+  }
+  const before = kv.deferred.length
+  await a.m.send({ to: aToB, text: 'two', idempotencyKey: 'k-two' })
+  await waitFor("'two' on the wire", () => late !== undefined)
+  tt.equal(kv.deferred.length, before + 1, "'two' left before its write's fsync")
+  const oldRun = (await loadSessionRecord(a.store, aToB))?.reserved?.run
+  await stopNode(a)
+  network.fault = () => 'deliver'
+
+  a2 = await startNode(network, 'alice', { ...a, kv: disk })
+  await b.m.send({ to: bToA, text: 'reply' })
+  await waitFor('alice has the reply', async () => (await texts(a2 as TestNode, aToB)).includes('reply'))
+  const rec = await loadSessionRecord(a2.store, aToB)
+  tt.equal(rec?.state.sendChainKey, null, 'a DH step pending')
+  tt.ok(rec?.reserved !== undefined && rec.reserved.count > rec.state.prevSendCount, 'a reservation above the stored PN')
+  tt.equal(rec?.reserved?.run, oldRun, "the old run's: the new run has sent nothing yet")
+  await a2.m.send({ to: aToB, text: 'three' })
+  await waitFor('bob has three', async () => (await texts(b, bToA)).includes('three'))
+  tt.notOk((await texts(b, bToA)).includes('two'), "Bob has not had 'two' yet")
+  // the late copy of 'two' now reaches Bob: the key for it was kept because PN counted it
+  await b.net.deliver({ from: a2.m.peerId, path: 'mailbox', envelope: late as Uint8Array })
+  const fromAlice = (await b.m.listMessages({ with: bToA })).filter(m => m.direction === 'in').map(m => m.text)
+  tt.same(fromAlice, ['one', 'two', 'three'], "Bob opened the late 'two', and keeps Alice's texts in her order")
+  const seqs = (await b.store.listJson<{ senderSeq?: number, direction: string }>(prefixRange(messagePrefix(bToA))))
+    .filter(e => e.value.direction === 'in').map(e => e.value.senderSeq)
+  tt.equal(new Set(seqs).size, seqs.length, `no sender seq of Alice's used twice (${seqs.join(', ')})`)
 })
 
 t.test('a restart without a power cut: the reserved key is skipped once, nothing is lost', async tt => {
