@@ -5,9 +5,10 @@
  * starts again from the copy. Her next text must not reuse the lost text's message key (Bob would take it for a
  * duplicate and drop it), and the client's retry of the lost text (same idempotencyKey) must not show it twice.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { randomBytes } from 'node:crypto'
 import { MemoryNetwork, connect, startNode, stopNode, waitFor, type TestNode } from './helpers/memory-net.js'
+import type { Timings } from '../node/core/index.js'
 import { MemoryKV, PREFIX, messagePrefix, prefixRange, type KVOp, type KVWriteOptions } from '../node/store/index.js'
 import { generateIdentity } from '../protocol/identity/index.js'
 import { systemRng } from '../protocol/crypto/index.js'
@@ -40,16 +41,41 @@ async function texts (n: TestNode, contact: string): Promise<string[]> {
   return (await n.m.listMessages({ with: contact })).map(m => m.text)
 }
 
-t.test('a text lost by a power cut after it left: no key reused, the retry kept once', async tt => {
+interface CutScene {
+  network: MemoryNetwork
+  /** Alice's disk */
+  kv: CutKV
+  a: TestNode
+  b: TestNode
+  aToB: string
+  bToA: string
+  /** Alice again, from what `disk` holds (her node in `a` stopped first by the test); stopped at the end */
+  restart: (disk: CutKV) => Promise<TestNode>
+}
+
+/**
+ * Alice on a CutKV and Bob with `bobTimings`, contacts of each other once the handshake's receipts and infos have
+ * settled. Every node started here is stopped at the end of the test.
+ */
+async function cutScene (tt: Test, bobTimings: Partial<Timings>): Promise<CutScene> {
   const network = new MemoryNetwork()
   const kv = new CutKV()
-  const a = await startNode(network, 'alice', { identity: generateIdentity(systemRng), dbKey: new Uint8Array(randomBytes(32)), kv } as unknown as TestNode)
-  // Bob holds his delivery receipts: nothing he sends ends Alice's sending chain while the test looks at it
-  const b = await startNode(network, 'bob', undefined, { timings: { RECEIPT_DELAY_MS: 60_000 } })
-  let a2: TestNode | undefined
-  tt.teardown(async () => { await stopNode(b); if (a2 !== undefined) await stopNode(a2) })
+  const live = new Set<TestNode>()
+  tt.teardown(async () => { for (const n of live) await stopNode(n) })
+  const started = async (p: Promise<TestNode>): Promise<TestNode> => { const n = await p; live.add(n); return n }
+  const a = await started(startNode(network, 'alice', { identity: generateIdentity(systemRng), dbKey: new Uint8Array(randomBytes(32)), kv } as unknown as TestNode))
+  const b = await started(startNode(network, 'bob', undefined, { timings: bobTimings }))
   const [aToB, bToA] = await connect(a, b)
-  await new Promise(resolve => setTimeout(resolve, 300)) // the handshake's receipts and infos settle
+  await new Promise(resolve => setTimeout(resolve, 300))
+  return {
+    network, kv, a, b, aToB, bToA,
+    restart: async (disk) => { live.delete(a); return await started(startNode(network, 'alice', { ...a, kv: disk })) }
+  }
+}
+
+t.test('a text lost by a power cut after it left: no key reused, the retry kept once', async tt => {
+  // Bob holds his delivery receipts: nothing he sends ends Alice's sending chain while the test looks at it
+  const { kv, a, b, aToB, bToA, restart } = await cutScene(tt, { RECEIPT_DELAY_MS: 60_000 })
 
   await a.m.send({ to: aToB, text: 'one' })
   await waitFor('bob has one', async () => (await texts(b, bToA)).includes('one'))
@@ -63,7 +89,7 @@ t.test('a text lost by a power cut after it left: no key reused, the retry kept 
   await waitFor('bob has two', async () => (await texts(b, bToA)).includes('two'))
   await stopNode(a)
 
-  a2 = await startNode(network, 'alice', { ...a, kv: disk })
+  const a2 = await restart(disk)
   tt.same(await texts(a2, aToB), ['one'], "alice restarted without 'two'")
   // a new text first: with the lost text's key it would be a duplicate at Bob, acknowledged and dropped
   await a2.m.send({ to: aToB, text: 'three' })
@@ -73,7 +99,7 @@ t.test('a text lost by a power cut after it left: no key reused, the retry kept 
   const again = await a2.m.send({ to: aToB, text: 'two', idempotencyKey: 'k-two' })
   tt.equal(again.id, two.id, 'the retry has the lost text\'s id (derived from the idempotency key)')
   await waitFor('the retry acknowledged', async () => {
-    const st = (await a2?.m.listMessages({ with: aToB }))?.find(m => m.id === again.id)?.status
+    const st = (await a2.m.listMessages({ with: aToB })).find(m => m.id === again.id)?.status
     return st !== undefined && st !== 'queued'
   })
   await new Promise(resolve => setTimeout(resolve, 200))
@@ -83,22 +109,15 @@ t.test('a text lost by a power cut after it left: no key reused, the retry kept 
   tt.equal(new Set(seqs).size, seqs.length, `no sender seq used twice (${seqs.join(', ')}): 'three' skipped the lost text's`)
   // and the conversation goes on both ways
   await b.m.send({ to: bToA, text: 'reply' })
-  await waitFor('alice has the reply', async () => (await texts(a2 as TestNode, aToB)).includes('reply'))
+  await waitFor('alice has the reply', async () => (await texts(a2, aToB)).includes('reply'))
   await a2.m.send({ to: aToB, text: 'four' })
   await waitFor('bob has four', async () => (await texts(b, bToA)).includes('four'))
   tt.same(await texts(b, bToA), ['one', 'two', 'three', 'reply', 'four'])
 })
 
 t.test('the retry of a text lost by a power cut gets its receipts again: it reaches read', async tt => {
-  const network = new MemoryNetwork()
-  const kv = new CutKV()
-  const a = await startNode(network, 'alice', { identity: generateIdentity(systemRng), dbKey: new Uint8Array(randomBytes(32)), kv } as unknown as TestNode)
   // receipts held long enough that 'two' still goes on the chain of 'one' (early), short enough to wait for
-  const b = await startNode(network, 'bob', undefined, { timings: { RECEIPT_DELAY_MS: 1500 } })
-  let a2: TestNode | undefined
-  tt.teardown(async () => { await stopNode(b); if (a2 !== undefined) await stopNode(a2) })
-  const [aToB, bToA] = await connect(a, b)
-  await new Promise(resolve => setTimeout(resolve, 300))
+  const { kv, a, b, aToB, bToA, restart } = await cutScene(tt, { RECEIPT_DELAY_MS: 1500 })
   await a.m.send({ to: aToB, text: 'one' })
   await waitFor('bob has one', async () => (await texts(b, bToA)).includes('one'))
   await new Promise(resolve => setTimeout(resolve, 100))
@@ -114,27 +133,20 @@ t.test('the retry of a text lost by a power cut gets its receipts again: it reac
   await waitFor("alice saw 'two' read", async () => (await statusAt(a)) === 'read')
   await stopNode(a)
 
-  a2 = await startNode(network, 'alice', { ...a, kv: disk })
+  const a2 = await restart(disk)
   tt.equal(await statusAt(a2), undefined, "restarted without 'two'")
   const again = await a2.m.send({ to: aToB, text: 'two', idempotencyKey: 'k-two' })
   tt.equal(again.id, two.id, 'the retry has the same id')
   // without the receipts sent again for a known id, the retry stays at sent for good
-  await waitFor('the retry reaches read', async () => (await statusAt(a2 as TestNode)) === 'read')
+  await waitFor('the retry reaches read', async () => (await statusAt(a2)) === 'read')
   tt.equal(await statusAt(a2), 'read')
   tt.same(await texts(b, bToA), ['one', 'two'], 'Bob still shows it once')
   tt.equal((await b.m.listMessages({ with: bToA })).find(m => m.text === 'two')?.status, 'read', 'and it stays read at Bob')
 })
 
 t.test('a text lost by a power cut, then a DH step before the next send: its late copy still opens, seqs stay unique', async tt => {
-  const network = new MemoryNetwork()
-  const kv = new CutKV()
   // Bob holds his receipts: nothing of his moves Alice's chains while the test looks at them
-  const a = await startNode(network, 'alice', { identity: generateIdentity(systemRng), dbKey: new Uint8Array(randomBytes(32)), kv } as unknown as TestNode)
-  const b = await startNode(network, 'bob', undefined, { timings: { RECEIPT_DELAY_MS: 60_000 } })
-  let a2: TestNode | undefined
-  tt.teardown(async () => { await stopNode(b); if (a2 !== undefined) await stopNode(a2) })
-  const [aToB, bToA] = await connect(a, b)
-  await new Promise(resolve => setTimeout(resolve, 300))
+  const { network, kv, a, b, aToB, bToA, restart } = await cutScene(tt, { RECEIPT_DELAY_MS: 60_000 })
   // Bob speaks first, so that Alice's 'one' starts a chain of hers that Bob's next text answers with a DH step
   const hello = await b.m.send({ to: bToA, text: 'hello' })
   // and Alice's receipt for it has gone, so nothing of hers waits to be sent when she restarts
@@ -158,9 +170,9 @@ t.test('a text lost by a power cut, then a DH step before the next send: its lat
   await stopNode(a)
   network.fault = () => 'deliver'
 
-  a2 = await startNode(network, 'alice', { ...a, kv: disk })
+  const a2 = await restart(disk)
   await b.m.send({ to: bToA, text: 'reply' })
-  await waitFor('alice has the reply', async () => (await texts(a2 as TestNode, aToB)).includes('reply'))
+  await waitFor('alice has the reply', async () => (await texts(a2, aToB)).includes('reply'))
   const rec = await loadSessionRecord(a2.store, aToB)
   tt.equal(rec?.state.sendChainKey, null, 'a DH step pending')
   tt.ok(rec?.reserved !== undefined && rec.reserved.count > rec.state.prevSendCount, 'a reservation above the stored PN')
@@ -194,13 +206,7 @@ t.test('a restart without a power cut: the reserved key is skipped once, nothing
 })
 
 t.test('only a reserved key goes early: the first text of a new chain waits for its fsync, the next does not', async tt => {
-  const network = new MemoryNetwork()
-  const kv = new CutKV()
-  const a = await startNode(network, 'alice', { identity: generateIdentity(systemRng), dbKey: new Uint8Array(randomBytes(32)), kv } as unknown as TestNode)
-  const b = await startNode(network, 'bob', undefined, { timings: { RECEIPT_DELAY_MS: 60_000 } })
-  tt.teardown(async () => { await stopNode(a); await stopNode(b) })
-  const [aToB, bToA] = await connect(a, b)
-  await new Promise(resolve => setTimeout(resolve, 300))
+  const { kv, a, b, aToB, bToA } = await cutScene(tt, { RECEIPT_DELAY_MS: 60_000 })
   const early = async (text: string): Promise<boolean> => {
     const before = kv.deferred.length
     await a.m.send({ to: aToB, text })
